@@ -1,0 +1,65 @@
+"""botostub_ec2: faithful, offline EC2 AMI emulation inside botocore's event system.
+
+Usage::
+
+    import boto3
+    from botostub_ec2 import Ec2Stub
+
+    stub = Ec2Stub()
+    image = stub.add_image(name="web-2024-01")
+    with stub:
+        boto3.client("ec2", region_name="us-east-1").deregister_image(ImageId=image.image_id)
+    assert stub.image(image.image_id).state == "deregistered"
+"""
+
+from .backends import MemoryBackend, StateBackend, Transaction
+from .clock import Clock
+from .errors import (
+    ActivationError,
+    BotostubError,
+    SeedError,
+    ServiceError,
+    UnhandledOperationError,
+)
+from .models import BlockDevice, Call, ImageRecord, InstanceRecord, SnapshotRecord
+from .operations import OperationCall
+from .permissions import (
+    AllowAll,
+    AuthorizationRequest,
+    CallableEvaluator,
+    Decision,
+    DenyAll,
+    PermissionEvaluator,
+    Principal,
+)
+from .stub import Ec2Stub, ResponseValidationError, stub_for
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActivationError",
+    "AllowAll",
+    "AuthorizationRequest",
+    "BlockDevice",
+    "BotostubError",
+    "Call",
+    "CallableEvaluator",
+    "Clock",
+    "Decision",
+    "DenyAll",
+    "Ec2Stub",
+    "ImageRecord",
+    "InstanceRecord",
+    "MemoryBackend",
+    "OperationCall",
+    "PermissionEvaluator",
+    "Principal",
+    "ResponseValidationError",
+    "SeedError",
+    "ServiceError",
+    "SnapshotRecord",
+    "StateBackend",
+    "Transaction",
+    "UnhandledOperationError",
+    "stub_for",
+]

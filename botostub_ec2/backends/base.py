@@ -1,0 +1,57 @@
+"""The two small protocols a state backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+
+@runtime_checkable
+class Transaction(Protocol):
+    """A consistent, isolated view of the state, open for the length of one emulated call.
+
+    Records are addressed by ``(kind, region, key)`` where ``kind`` is a record class from
+    :mod:`botostub_ec2.models` (or one added with :func:`~botostub_ec2.models.register_kind`).
+    Writes become visible to other transactions only when the transaction commits; an exception
+    that leaves the ``with`` block rolls every write back.
+    """
+
+    def get(self, kind: type[R], region: str, key: str) -> R | None:
+        """The record, or ``None``."""
+        ...
+
+    def put(self, record: Any) -> None:
+        """Insert or replace ``record`` (addressed by its ``region`` and ``key``)."""
+        ...
+
+    def delete(self, kind: type[Any], region: str, key: str) -> None:
+        """Remove the record if present."""
+        ...
+
+    def scan(self, kind: type[R], region: str) -> Iterator[R]:
+        """Every record of ``kind`` in ``region``, in insertion order."""
+        ...
+
+    def find(self, kind: type[R], region: str, index: str, value: str) -> list[R]:
+        """Records whose index ``index`` (see :data:`botostub_ec2.models.INDEXES`) holds ``value``."""
+        ...
+
+    def regions(self, kind: type[Any]) -> list[str]:
+        """The regions holding at least one record of ``kind``."""
+        ...
+
+
+@runtime_checkable
+class StateBackend(Protocol):
+    """Hands out transactions; thread-safe."""
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
+        """Open a transaction; ``write=False`` promises no writes (backends may share readers)."""
+        ...
+
+    def close(self) -> None:
+        """Release resources (files, connections). The backend is unusable afterwards."""
+        ...

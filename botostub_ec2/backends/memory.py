@@ -1,0 +1,193 @@
+"""The in-memory backend: dicts behind one lock, with an undo log for rollback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from operator import attrgetter
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ..models import INDEXES, Index
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+# table[kind][region][key] -> record
+_Table = dict[str, dict[str, Any]]
+# index[kind][region][index name][value] -> {key: None} (a dict keeps insertion order)
+_IndexTable = dict[str, dict[str, dict[str, dict[str, None]]]]
+
+
+class MemoryBackend:
+    """State in process memory. Thread-safe; each transaction holds one re-entrant lock.
+
+    Transactions write in place and remember the previous version of every record they touch;
+    an exception in the ``with`` block puts those versions back, so a failed call changes nothing.
+
+    Usage::
+
+        backend = MemoryBackend()
+        stub = Ec2Stub(backend=backend)
+        with backend.transaction(write=False) as tx:
+            tx.get(ImageRecord, "us-east-1", "ami-0123456789abcdef0")
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._tables: dict[type[Any], _Table] = {}
+        self._indexes: dict[type[Any], _IndexTable] = {}
+        self._closed = False
+
+    def transaction(self, *, write: bool = True) -> _MemoryTransaction:
+        if self._closed:
+            raise RuntimeError("MemoryBackend is closed")
+        return _MemoryTransaction(self)
+
+    def close(self) -> None:
+        with self._lock:
+            self._tables.clear()
+            self._indexes.clear()
+            self._closed = True
+
+    def clear(self) -> None:
+        """Forget every record (the backend stays usable)."""
+        with self._lock:
+            self._tables.clear()
+            self._indexes.clear()
+
+    # -- raw access, used by transactions with the lock held --------------------------------
+
+    def _rows(self, kind: type[Any], region: str) -> dict[str, Any]:
+        table = self._tables.get(kind)
+        if table is None:
+            table = self._tables[kind] = {}
+        rows = table.get(region)
+        if rows is None:
+            rows = table[region] = {}
+        return rows
+
+    def _write(self, kind: type[Any], region: str, key: str, old: Any, new: Any) -> None:
+        rows = self._rows(kind, region)
+        if new is None:
+            rows.pop(key, None)
+        else:
+            rows[key] = new
+        specs = INDEXES.get(kind)
+        if specs:
+            self._reindex(kind, region, key, old, new, specs)
+
+    def _reindex(
+        self, kind: type[Any], region: str, key: str, old: Any, new: Any, specs: dict[str, Index]
+    ) -> None:
+        by_kind = self._indexes.setdefault(kind, {})
+        by_region = by_kind.get(region)
+        if by_region is None:
+            by_region = by_kind[region] = {}
+        for name, spec in specs.items():
+            if old is not None and new is not None and _same_fields(old, new, spec.fields):
+                continue
+            entries = by_region.get(name)
+            if entries is None:
+                entries = by_region[name] = {}
+            if old is not None:
+                for value in spec.values(old):
+                    keys = entries.get(value)
+                    if keys is not None:
+                        keys.pop(key, None)
+                        if not keys:
+                            del entries[value]
+            if new is not None:
+                for value in spec.values(new):
+                    entries.setdefault(value, {})[key] = None
+
+
+_getters: dict[tuple[str, ...], attrgetter[Any]] = {}
+
+
+def _same_fields(old: Any, new: Any, fields: tuple[str, ...]) -> bool:
+    for name in fields:
+        if getattr(old, name) is not getattr(new, name) and getattr(old, name) != getattr(new, name):
+            return False
+    return True
+
+
+class _MemoryTransaction:
+    __slots__ = ("_backend", "_undo")
+
+    def __init__(self, backend: MemoryBackend) -> None:
+        self._backend = backend
+        # (kind, region, key) -> version before this transaction first touched it
+        self._undo: dict[tuple[type[Any], str, str], Any] | None = None
+
+    def __enter__(self) -> _MemoryTransaction:
+        self._backend._lock.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is not None and self._undo:
+                self._rollback()
+        finally:
+            self._undo = None
+            self._backend._lock.release()
+
+    def _rollback(self) -> None:
+        backend = self._backend
+        assert self._undo is not None
+        for (kind, region, key), previous in reversed(list(self._undo.items())):
+            current = backend._rows(kind, region).get(key)
+            backend._write(kind, region, key, current, previous)
+
+    def _remember(self, kind: type[Any], region: str, key: str, current: Any) -> None:
+        undo = self._undo
+        if undo is None:
+            undo = self._undo = {}
+        slot = (kind, region, key)
+        if slot not in undo:
+            undo[slot] = current
+
+    # -- Transaction protocol ---------------------------------------------------------------
+
+    def get(self, kind: type[R], region: str, key: str) -> R | None:
+        table = self._backend._tables.get(kind)
+        if table is None:
+            return None
+        rows = table.get(region)
+        return rows.get(key) if rows is not None else None
+
+    def put(self, record: Any) -> None:
+        kind, region, key = type(record), record.region, record.key
+        current = self._backend._rows(kind, region).get(key)
+        self._remember(kind, region, key, current)
+        self._backend._write(kind, region, key, current, record)
+
+    def delete(self, kind: type[Any], region: str, key: str) -> None:
+        current = self._backend._rows(kind, region).get(key)
+        if current is None:
+            return
+        self._remember(kind, region, key, current)
+        self._backend._write(kind, region, key, current, None)
+
+    def scan(self, kind: type[R], region: str) -> Iterator[R]:
+        rows = self._backend._tables.get(kind, {}).get(region)
+        if rows:
+            # A list copy: callers may write while iterating.
+            yield from list(rows.values())
+
+    def find(self, kind: type[R], region: str, index: str, value: str) -> list[R]:
+        if index not in INDEXES.get(kind, {}):
+            raise KeyError(f"{kind.__name__} has no index {index!r}")
+        entries = self._backend._indexes.get(kind, {}).get(region, {}).get(index, {})
+        keys = entries.get(value)
+        if not keys:
+            return []
+        rows = self._backend._rows(kind, region)
+        return [rows[k] for k in keys]
+
+    def regions(self, kind: type[Any]) -> list[str]:
+        return [region for region, rows in self._backend._tables.get(kind, {}).items() if rows]

@@ -1,0 +1,87 @@
+"""The stub's clock: one time source for creation dates, protection cooldowns and Recycle Bin expiry."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+
+def _parse(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class Clock:
+    """Wall-clock time plus an offset, or a frozen instant.
+
+    By default it follows :func:`datetime.now`, so a test that freezes or travels time with
+    time-machine or freezegun moves the stub's clock too. :meth:`advance` adds to the offset
+    (``stub.clock.advance(days=8)`` lets a Recycle Bin retention run out); :meth:`freeze` pins it.
+
+    Usage::
+
+        stub.clock.advance(hours=25)          # a 24 h protection cooldown has ended
+        stub.clock.freeze("2024-01-01T00:00:00Z")
+        stub.clock.now()                      # datetime(2024, 1, 1, tzinfo=timezone.utc)
+    """
+
+    def __init__(self, start: datetime | str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._offset = timedelta(0)
+        self._frozen: datetime | None = _parse(start) if start is not None else None
+
+    def now(self) -> datetime:
+        """The current time of the stub (timezone-aware, UTC)."""
+        frozen = self._frozen
+        if frozen is not None:
+            return frozen + self._offset
+        return datetime.now(timezone.utc) + self._offset
+
+    def advance(
+        self,
+        delta: timedelta | None = None,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+        seconds: float = 0,
+    ) -> datetime:
+        """Move the clock forward (a negative amount moves it back); returns the new time."""
+        step = (delta or timedelta(0)) + timedelta(
+            days=days, hours=hours, minutes=minutes, seconds=seconds
+        )
+        with self._lock:
+            self._offset += step
+        return self.now()
+
+    def freeze(self, at: datetime | str | None = None) -> datetime:
+        """Stop the clock at ``at`` (default: now) until :meth:`unfreeze`."""
+        with self._lock:
+            self._frozen = _parse(at) if at is not None else self.now()
+            self._offset = timedelta(0)
+            return self._frozen
+
+    def unfreeze(self) -> None:
+        """Follow wall-clock time again (the offset from :meth:`advance` is kept)."""
+        with self._lock:
+            self._frozen = None
+
+    def reset(self) -> None:
+        """Follow wall-clock time with no offset."""
+        with self._lock:
+            self._frozen = None
+            self._offset = timedelta(0)
+
+
+def format_iso(value: datetime) -> str:
+    """EC2's timestamp format in image and snapshot records: ``2024-01-15T10:23:45.000Z``."""
+    value = value.astimezone(timezone.utc)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+def parse_time(value: datetime | str) -> datetime:
+    """Accept a datetime (naive means UTC) or an ISO 8601 string; return an aware UTC datetime."""
+    return _parse(value)

@@ -1,0 +1,553 @@
+"""The :class:`Ec2Stub`: seed an emulated EC2 account, activate it, inspect what happened."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+from botocore.model import OperationModel
+from botocore.validate import validate_parameters
+
+from . import hooks, responses
+from .backends import MemoryBackend, StateBackend
+from .clock import Clock, parse_time
+from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
+from .ids import new_request_id, new_resource_id
+from .models import (
+    BlockDevice,
+    Call,
+    ImageRecord,
+    InstanceRecord,
+    SnapshotRecord,
+    freeze_tags,
+)
+from .operations import REGISTRY, OperationCall, OperationSpec
+from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
+
+log = logging.getLogger("botostub_ec2")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IMAGE_STATES = frozenset(
+    {"pending", "available", "invalid", "deregistered", "transient", "failed", "error", "disabled"}
+)
+_PROTECTION_VALUES = frozenset({"disabled", "enabled-without-cooldown", "enabled-with-cooldown"})
+_OWNER_ALIAS_ACCOUNTS = {
+    # Well-known owners of public AMIs, so seeded images look like the real catalogue.
+    "137112412989": "amazon",
+    "801119661308": "amazon",
+    "679593333241": "aws-marketplace",
+}
+
+
+class ResponseValidationError(AssertionError):
+    """A response the stub built does not match the operation's output shape (strict mode)."""
+
+
+class Ec2Stub:
+    """An offline EC2 account (or several) that answers boto3/botocore calls.
+
+    Seed it, activate it, run the code under test, inspect the state::
+
+        stub = Ec2Stub(account_id="123456789012", region="us-east-1")
+        img = stub.add_image(name="web-2024-01", tags={"team": "web"})
+        with stub:                                  # every client in the process
+            boto3.client("ec2", region_name="us-east-1").deregister_image(ImageId=img.image_id)
+        assert stub.image(img.image_id).state == "deregistered"
+
+    Activation modes, all symmetric and re-entrant:
+
+    * ``with stub:`` / ``stub.start()`` + ``stub.stop()`` / ``@stub`` on a (sync or async)
+      function: process-wide, including clients created earlier and calls from worker threads;
+    * ``stub.attach(session_or_client)`` + ``stub.detach(...)``: only that boto3/botocore session
+      (clients created from it afterwards) or that client.
+
+    While active, a call to an operation the stub does not emulate raises
+    :class:`~botostub_ec2.errors.UnhandledOperationError` before any credential lookup or HTTP,
+    unless ``passthrough=True``.
+
+    :param account_id: the default caller's account; seeded resources belong to it by default.
+    :param region: region used when seeding and inspecting without an explicit region.
+    :param backend: where state lives (default :class:`~botostub_ec2.backends.MemoryBackend`).
+    :param evaluator: permission evaluator or callable (default: allow everything).
+    :param principal: ARN (or :class:`Principal`) calls are made as by default.
+    :param principals: map of access key id to principal ARN: clients signing with that key act
+        as that principal (and its account).
+    :param passthrough: let unemulated operations continue (to moto, or to AWS).
+    :param strict: validate every success response against the botocore output shape.
+    :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
+    """
+
+    def __init__(
+        self,
+        *,
+        account_id: str = "123456789012",
+        region: str = "us-east-1",
+        backend: StateBackend | None = None,
+        evaluator: EvaluatorLike | None = None,
+        principal: str | Principal | None = None,
+        principals: Mapping[str, str | Principal] | None = None,
+        passthrough: bool = False,
+        strict: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        self.account_id = account_id
+        self.region = region
+        self.backend: StateBackend = backend if backend is not None else MemoryBackend()
+        self.evaluator: PermissionEvaluator = as_evaluator(evaluator)
+        self.principal = _as_principal(principal) if principal else Principal.for_account(account_id)
+        self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
+        self.passthrough = passthrough
+        self.strict = strict
+        self.clock = clock if clock is not None else Clock()
+        self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
+        self._calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._depth = 0
+
+    def __repr__(self) -> str:
+        return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
+                f"active={self.active})")
+
+    # -- activation -----------------------------------------------------------------------------
+
+    def start(self) -> Ec2Stub:
+        """Activate process-wide (nestable; each ``start`` needs one ``stop``)."""
+        hooks.push(self)
+        with self._lock:
+            self._depth += 1
+        return self
+
+    def stop(self) -> None:
+        """Undo the innermost :meth:`start` of this stub."""
+        if not hooks.pop(self):
+            raise ActivationError("stop() called on a stub that is not started")
+        with self._lock:
+            self._depth -= 1
+
+    @property
+    def active(self) -> bool:
+        """True while started process-wide at least once."""
+        return self._depth > 0
+
+    def __enter__(self) -> Ec2Stub:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Ec2Stub:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __call__(self, fn: F) -> F:
+        """Use the stub as a decorator: active for the duration of each call of ``fn``."""
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await fn(*args, **kwargs)
+
+            return cast(F, async_wrapper)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    def attach(self, target: Any) -> Ec2Stub:
+        """Answer calls of one boto3/botocore session (clients created from it later) or client.
+
+        Clients created from the session *before* ``attach`` keep their own copy of its event
+        hooks, as in botocore itself: attach them directly, or use process-wide activation.
+        """
+        hooks.attach(self, target)
+        return self
+
+    def detach(self, target: Any) -> None:
+        """Undo :meth:`attach` for ``target``."""
+        if not hooks.detach(self, target):
+            raise ActivationError(f"{self!r} is not attached to {target!r}")
+
+    # -- extension --------------------------------------------------------------------------------
+
+    def add_handler(
+        self,
+        service: str,
+        operation: str,
+        handler: Callable[[OperationCall], dict[str, Any]],
+        *,
+        write: bool = True,
+    ) -> None:
+        """Answer ``service``'s ``operation`` with ``handler(call) -> body`` (overrides built-ins).
+
+        ``service`` is the boto3 client name (``"autoscaling"``), ``operation`` the API name
+        (``"DescribeAutoScalingGroups"``). The body is the parsed-form response without
+        ``ResponseMetadata``; raise :class:`~botostub_ec2.errors.ServiceError` to answer an error.
+        """
+        self._handlers[(service, operation)] = OperationSpec(service, operation, handler, write)
+
+    def emulates(self, service: str, operation: str) -> bool:
+        return (service, operation) in self._handlers
+
+    # -- seeding ----------------------------------------------------------------------------------
+
+    def add_image(
+        self,
+        name: str | None = None,
+        *,
+        image_id: str | None = None,
+        owner_id: str | None = None,
+        region: str | None = None,
+        public: bool = False,
+        shared_with: Iterable[str] = (),
+        tags: Mapping[str, str] | None = None,
+        state: str = "available",
+        root_device_type: str = "ebs",
+        snapshots: int = 1,
+        snapshot_ids: Sequence[str] | None = None,
+        volume_size: int = 8,
+        creation_date: datetime | str | None = None,
+        description: str | None = None,
+        deregistration_protection: bool | str = False,
+        architecture: str = "x86_64",
+        platform: str | None = None,
+        owner_alias: str | None = None,
+        image_type: str = "machine",
+        deprecation_time: datetime | str | None = None,
+        source_instance_id: str | None = None,
+    ) -> ImageRecord:
+        """Seed an image (EBS-backed with one new snapshot unless told otherwise).
+
+        ``snapshot_ids`` names the snapshots of the EBS mappings explicitly; unknown ids are
+        created, known ones are shared with the images already using them. ``snapshots`` is the
+        number of new snapshots otherwise (``0`` for an image without EBS data volumes).
+        ``deregistration_protection`` is ``True`` (``enabled-without-cooldown``) or one of EC2's
+        values. Returns the stored record.
+        """
+        region = region or self.region
+        owner_id = owner_id or self.account_id
+        image_id = image_id or new_resource_id("ami")
+        if not image_id.startswith("ami-"):
+            raise SeedError(f"image ids start with 'ami-': {image_id!r}")
+        if state not in IMAGE_STATES:
+            raise SeedError(f"state must be one of {sorted(IMAGE_STATES)}, got {state!r}")
+        if root_device_type not in ("ebs", "instance-store"):
+            raise SeedError(f"root_device_type must be 'ebs' or 'instance-store': {root_device_type!r}")
+        protection = _protection_value(deregistration_protection)
+        now = self.clock.now()
+        created = parse_time(creation_date) if creation_date is not None else now
+
+        if root_device_type == "instance-store":
+            if snapshot_ids:
+                raise SeedError("an instance-store image has no EBS snapshots")
+            devices: tuple[BlockDevice, ...] = (
+                BlockDevice("/dev/sdb", None, None, "", False, False, "ephemeral0"),
+            )
+            root_device_name = "/dev/sda1"
+            ids: list[str] = []
+        else:
+            ids = list(snapshot_ids) if snapshot_ids is not None else [
+                new_resource_id("snap") for _ in range(snapshots)
+            ]
+            if not ids:
+                raise SeedError("an EBS-backed image needs at least one snapshot")
+            root_device_name = "/dev/xvda"
+            devices = tuple(
+                BlockDevice(_device_name(i), sid, volume_size) for i, sid in enumerate(ids)
+            )
+        record = ImageRecord(
+            image_id=image_id,
+            region=region,
+            owner_id=owner_id,
+            name=name if name is not None else f"image-{image_id[4:]}",
+            state=state,
+            description=description,
+            public=public,
+            shared_with=tuple(shared_with),
+            root_device_type=root_device_type,
+            root_device_name=root_device_name,
+            block_devices=devices,
+            creation_date=created,
+            architecture=architecture,
+            platform=platform,
+            owner_alias=owner_alias or _OWNER_ALIAS_ACCOUNTS.get(owner_id),
+            tags=freeze_tags(tags),
+            deregistration_protection=protection,
+            image_type=image_type,
+            deprecation_time=parse_time(deprecation_time) if deprecation_time else None,
+            source_instance_id=source_instance_id,
+            deregistered_at=now if state == "deregistered" else None,
+        )
+        source = source_instance_id or new_resource_id("i")
+        with self.backend.transaction() as tx:
+            if tx.get(ImageRecord, region, image_id) is not None:
+                raise SeedError(f"image {image_id} already exists in {region}")
+            for sid in ids:
+                existing = tx.get(SnapshotRecord, region, sid)
+                if existing is None:
+                    tx.put(SnapshotRecord(
+                        snapshot_id=sid,
+                        region=region,
+                        owner_id=owner_id,
+                        volume_id=new_resource_id("vol"),
+                        volume_size=volume_size,
+                        description=f"Created by CreateImage({source}) for {image_id}",
+                        start_time=created,
+                        owner_alias=record.owner_alias,
+                    ))
+                elif existing.owner_id != owner_id:
+                    raise SeedError(f"snapshot {sid} belongs to {existing.owner_id}, not {owner_id}")
+            tx.put(record)
+        return record
+
+    def add_snapshot(
+        self,
+        snapshot_id: str | None = None,
+        *,
+        region: str | None = None,
+        owner_id: str | None = None,
+        volume_size: int = 8,
+        description: str = "",
+        tags: Mapping[str, str] | None = None,
+        state: str = "completed",
+        start_time: datetime | str | None = None,
+        encrypted: bool = False,
+    ) -> SnapshotRecord:
+        """Seed a snapshot that no image uses (yet)."""
+        region = region or self.region
+        record = SnapshotRecord(
+            snapshot_id=snapshot_id or new_resource_id("snap"),
+            region=region,
+            owner_id=owner_id or self.account_id,
+            volume_id=new_resource_id("vol"),
+            volume_size=volume_size,
+            state=state,
+            description=description,
+            start_time=parse_time(start_time) if start_time else self.clock.now(),
+            encrypted=encrypted,
+            tags=freeze_tags(tags),
+        )
+        if not record.snapshot_id.startswith("snap-"):
+            raise SeedError(f"snapshot ids start with 'snap-': {record.snapshot_id!r}")
+        with self.backend.transaction() as tx:
+            if tx.get(SnapshotRecord, region, record.snapshot_id) is not None:
+                raise SeedError(f"snapshot {record.snapshot_id} already exists in {region}")
+            tx.put(record)
+        return record
+
+    def add_instance(
+        self,
+        image_id: str,
+        *,
+        instance_id: str | None = None,
+        region: str | None = None,
+        owner_id: str | None = None,
+        state: str = "running",
+        instance_type: str = "t3.micro",
+        tags: Mapping[str, str] | None = None,
+        launch_time: datetime | str | None = None,
+    ) -> InstanceRecord:
+        """Seed an instance launched from ``image_id`` (running by default)."""
+        region = region or self.region
+        if state not in ("pending", "running", "shutting-down", "terminated", "stopping",
+                         "stopped"):
+            raise SeedError(f"not an instance state: {state!r}")
+        with self.backend.transaction() as tx:
+            image = tx.get(ImageRecord, region, image_id)
+            record = InstanceRecord(
+                instance_id=instance_id or new_resource_id("i"),
+                region=region,
+                owner_id=owner_id or self.account_id,
+                image_id=image_id,
+                state=state,
+                instance_type=instance_type,
+                launch_time=parse_time(launch_time) if launch_time else self.clock.now(),
+                tags=freeze_tags(tags),
+                availability_zone=f"{region}a",
+                root_device_type=image.root_device_type if image else "ebs",
+                root_device_name=image.root_device_name if image else "/dev/xvda",
+                volumes=((image.root_device_name if image else "/dev/xvda",
+                          new_resource_id("vol")),),
+            )
+            if tx.get(InstanceRecord, region, record.instance_id) is not None:
+                raise SeedError(f"instance {record.instance_id} already exists in {region}")
+            tx.put(record)
+        return record
+
+    # -- inspection -------------------------------------------------------------------------------
+
+    def image(self, image_id: str, region: str | None = None) -> ImageRecord | None:
+        """The image record (``state == "deregistered"`` once deregistered), or None if unknown."""
+        return self._lookup(ImageRecord, image_id, region)
+
+    def snapshot(self, snapshot_id: str, region: str | None = None) -> SnapshotRecord | None:
+        """The snapshot record, or None (never known, or deleted)."""
+        return self._lookup(SnapshotRecord, snapshot_id, region)
+
+    def instance(self, instance_id: str, region: str | None = None) -> InstanceRecord | None:
+        return self._lookup(InstanceRecord, instance_id, region)
+
+    def images(self, region: str | None = None) -> list[ImageRecord]:
+        """Every image record of ``region`` (default: the stub's), in seeding order."""
+        with self.backend.transaction(write=False) as tx:
+            return list(tx.scan(ImageRecord, region or self.region))
+
+    def snapshots(self, region: str | None = None) -> list[SnapshotRecord]:
+        with self.backend.transaction(write=False) as tx:
+            return list(tx.scan(SnapshotRecord, region or self.region))
+
+    def instances(self, region: str | None = None) -> list[InstanceRecord]:
+        with self.backend.transaction(write=False) as tx:
+            return list(tx.scan(InstanceRecord, region or self.region))
+
+    def _lookup(self, kind: type[Any], key: str, region: str | None) -> Any:
+        with self.backend.transaction(write=False) as tx:
+            if region is not None:
+                return tx.get(kind, region, key)
+            found = tx.get(kind, self.region, key)
+            if found is not None:
+                return found
+            for other in tx.regions(kind):
+                found = tx.get(kind, other, key)
+                if found is not None:
+                    return found
+        return None
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call answered so far, oldest first (a copy)."""
+        return list(self._calls)
+
+    def reset_calls(self) -> None:
+        self._calls.clear()
+
+    # -- answering (called from the hooks) ----------------------------------------------------------
+
+    def _prepare(self, model: OperationModel, params: Mapping[str, Any], context: Any) -> None:
+        """``before-parameter-build``: pick the handler; stop unemulated calls right here."""
+        service = model.service_model.service_name
+        spec = self._handlers.get((service, model.name))
+        if spec is None:
+            if self.passthrough:
+                return
+            raise UnhandledOperationError(service, model.name)
+        context[hooks.CONTEXT_KEY] = (self, spec, params)
+
+    def _principal_for(self, request_signer: Any) -> Principal:
+        if self._principals:
+            credentials = getattr(request_signer, "_credentials", None)
+            if credentials is not None:
+                found = self._principals.get(credentials.access_key)
+                if found is not None:
+                    return found
+        return self.principal
+
+    def _answer(
+        self,
+        pending: tuple[Ec2Stub, OperationSpec, Mapping[str, Any]],
+        model: OperationModel,
+        request_dict: Mapping[str, Any],
+        request_signer: Any,
+        context: Any,
+    ) -> tuple[responses.StubHTTPResponse, dict[str, Any]]:
+        """``before-call``: run the handler in one transaction and build botocore's answer."""
+        spec, params = pending[1], pending[2]
+        region = context.get("client_region") or self.region
+        principal = self._principal_for(request_signer)
+        call = OperationCall(self, spec.service, spec.name, params, region, principal)
+        request_id = new_request_id()
+        date = responses.http_date(self.clock.now())
+        url = request_dict.get("url", "")
+        fast = spec.service == "ec2"
+        try:
+            with self.backend.transaction(write=spec.write) as tx:
+                call.tx = tx
+                body = spec.handler(call)
+        except ServiceError as error:
+            if fast:
+                answer = responses.ec2_error(url, model, error, request_id, date)
+            else:
+                answer = responses.rendered_error(url, model, error, request_id, date)
+            self._record(call, error.code, error.status, request_id)
+            return answer
+        if self.strict:
+            self._validate(model, body)
+        if fast:
+            answer = responses.ec2_success(url, model, body, request_id, date)
+        else:
+            answer = responses.rendered_success(url, model, body, request_id, date)
+        self._record(call, None, answer[0].status_code, request_id)
+        return answer
+
+    def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
+        self._calls.append(Call(call.service, call.operation, call.params, call.region,
+                                call.principal.account_id, call.principal.arn, error_code, status,
+                                rid))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s.%s in %s as %s -> %s", call.service, call.operation, call.region,
+                      call.principal.arn, error_code or "ok")
+
+    @staticmethod
+    def _validate(model: OperationModel, body: Mapping[str, Any]) -> None:
+        shape = model.output_shape
+        if shape is None:
+            if body:
+                raise ResponseValidationError(f"{model.name} has no output, got {body!r}")
+            return
+        try:
+            validate_parameters(body, shape)
+        except Exception as exc:  # botocore raises ParamValidationError
+            raise ResponseValidationError(f"{model.name} response invalid: {exc}") from exc
+
+
+def _as_principal(value: str | Principal) -> Principal:
+    return value if isinstance(value, Principal) else Principal(value)
+
+
+def _protection_value(value: bool | str) -> str:
+    if value is True:
+        return "enabled-without-cooldown"
+    if value is False:
+        return "disabled"
+    if value not in _PROTECTION_VALUES:
+        raise SeedError(f"deregistration_protection must be a bool or one of "
+                        f"{sorted(_PROTECTION_VALUES)}, got {value!r}")
+    return value
+
+
+def _device_name(index: int) -> str:
+    return "/dev/xvda" if index == 0 else f"/dev/sd{chr(ord('b') + index - 1)}"
+
+
+def stub_for(target: Any = None) -> Ec2Stub | None:
+    """The stub that would answer a call made now (through ``target``'s emitter, if given)."""
+    if target is not None:
+        binding = hooks._binding_of(hooks.emitter_of(target))
+        if binding is not None:
+            return binding.resolve()
+    stack = hooks.process_stack()
+    return stack[-1] if stack else None
