@@ -6,12 +6,18 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 
+def _ms(value: datetime) -> datetime:
+    # EC2 reports times to the millisecond; keeping state at that precision makes the fast-path
+    # dicts equal to botocore's parse of the wire format.
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def _parse(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    return _ms(value.astimezone(timezone.utc))
 
 
 class Clock:
@@ -38,7 +44,7 @@ class Clock:
         frozen = self._frozen
         if frozen is not None:
             return frozen + self._offset
-        return datetime.now(timezone.utc) + self._offset
+        return _ms(datetime.now(timezone.utc) + self._offset)
 
     def advance(
         self,
