@@ -9,6 +9,7 @@ from ..errors import Ec2Errors
 from ..ids import normalize_image_id
 from ..models import ImageRecord, SnapshotRecord
 from ..permissions import ContextValue
+from . import recycle_bin
 from .base import OperationCall, operation, partition_of
 
 #: Owner aliases AWS uses as the value of ``ec2:Owner`` instead of an account id.
@@ -109,6 +110,15 @@ def registered_users(call: OperationCall, snapshot_id: str, *, besides: str) -> 
     ]
 
 
+def delete_snapshot_record(call: OperationCall, snapshot: SnapshotRecord) -> None:
+    """Delete a snapshot: into the Recycle Bin if a rule retains it, else for good."""
+    kept = recycle_bin.on_delete_snapshot(call, snapshot)
+    if kept is None:
+        call.tx.delete(SnapshotRecord, call.region, snapshot.snapshot_id)
+    else:
+        call.tx.put(kept)
+
+
 @operation("ec2", "DeregisterImage")
 def deregister_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
@@ -124,7 +134,7 @@ def deregister_image(call: OperationCall) -> dict[str, Any]:
     results: list[dict[str, str]] = []
     if params.get("DeleteAssociatedSnapshots"):
         results = _delete_associated_snapshots(call, image)
-    call.tx.put(image._replace(state="deregistered", deregistered_at=call.now))
+    call.tx.put(recycle_bin.on_deregister(call, image))
     return {"Return": True, "DeleteSnapshotResults": results}
 
 
@@ -149,7 +159,7 @@ def _delete_associated_snapshots(call: OperationCall, image: ImageRecord) -> lis
                 lambda snapshot=snapshot: snapshot_context(call, snapshot),  # type: ignore[misc]
             )
             if decision.allowed:
-                tx.delete(SnapshotRecord, region, snapshot_id)
+                delete_snapshot_record(call, snapshot)
                 code = "success"
             else:
                 code = "missing-permissions"

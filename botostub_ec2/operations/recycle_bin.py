@@ -1,24 +1,20 @@
-"""Recycle Bin retention: which deleted images and snapshots are kept, and for how long.
+"""Recycle Bin retention: which deregistered images and deleted snapshots are kept, how long.
 
-Interface used by DeregisterImage and DeleteSnapshot. The rule store and the ``rbin`` service
-arrive with the Recycle Bin work; until then no rule exists, so nothing is retained.
+DeregisterImage and DeleteSnapshot (including DeleteAssociatedSnapshots) hand every image and
+snapshot they remove to this module, which returns what to store instead.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from ..models import ImageRecord, SnapshotRecord
 from .base import OperationCall
 
 
-def image_retention(call: OperationCall, image: ImageRecord) -> tuple[datetime, datetime] | None:
-    """``(enter, exit)`` times if a rule retains ``image`` once deregistered, else ``None``."""
-    return None
+def on_deregister(call: OperationCall, image: ImageRecord) -> ImageRecord:
+    """The record to store for ``image`` once deregistered (kept in the bin if a rule says so)."""
+    return image._replace(state="deregistered", deregistered_at=call.now)
 
 
-def snapshot_retention(
-    call: OperationCall, snapshot: SnapshotRecord
-) -> tuple[datetime, datetime] | None:
-    """``(enter, exit)`` times if a rule retains ``snapshot`` once deleted, else ``None``."""
+def on_delete_snapshot(call: OperationCall, snapshot: SnapshotRecord) -> SnapshotRecord | None:
+    """The record to keep for a deleted ``snapshot`` (in the bin), or ``None`` to purge it."""
     return None
