@@ -1,0 +1,163 @@
+"""EC2 ``Filters`` and pagination, shared by every Describe operation.
+
+EC2 filter semantics: the values of one filter are ORed, filters are ANDed, ``*`` and ``?`` are
+wildcards (``\\*`` and ``\\?`` match them literally), ``tag:<key>`` matches a tag's value, ``tag-key``
+and ``tag-value`` match any tag's key or value. An unknown filter name is ``InvalidParameterValue``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from ..errors import ServiceError
+
+T = TypeVar("T")
+#: ``filter name -> function returning the record's values for it`` (strings; booleans as
+#: ``"true"``/``"false"``; ``None`` entries are ignored).
+FilterSpec = Mapping[str, Callable[[Any], Iterable[str | None]]]
+
+
+@lru_cache(maxsize=1024)
+def _pattern(value: str) -> re.Pattern[str] | str:
+    """A compiled wildcard pattern, or the plain string when it holds no wildcard."""
+    if "*" not in value and "?" not in value:
+        return value
+    out, i = [], 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value) and value[i + 1] in "*?\\":
+            out.append(re.escape(value[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def matches(pattern_text: str, value: str) -> bool:
+    """EC2 wildcard match of one filter value against one attribute value."""
+    pattern = _pattern(pattern_text)
+    if isinstance(pattern, str):
+        return pattern == value
+    return pattern.fullmatch(value) is not None
+
+
+def _any_match(patterns: Sequence[str], values: Iterable[str | None]) -> bool:
+    for value in values:
+        if value is None:
+            continue
+        for pattern in patterns:
+            if matches(pattern, value):
+                return True
+    return False
+
+
+def invalid_filter(name: str) -> ServiceError:
+    return ServiceError("InvalidParameterValue", f"The filter '{name}' is invalid")
+
+
+def compile_filters(
+    filters: Sequence[Mapping[str, Any]] | None,
+    spec: FilterSpec,
+    *,
+    tags: Callable[[Any], Mapping[str, str]] = lambda record: record.tags,
+) -> Callable[[Any], bool]:
+    """A predicate for ``filters`` (the request's ``Filters`` list) over records described by ``spec``."""
+    checks: list[Callable[[Any], bool]] = []
+    for entry in filters or ():
+        name = entry.get("Name")
+        values = list(entry.get("Values") or ())
+        if not name:
+            raise ServiceError("InvalidParameterValue", "The filter 'null' is invalid")
+        if not values:
+            # EC2 rejects a filter without values.
+            raise ServiceError(
+                "InvalidParameterValue", f"The filter '{name}' is invalid: it has no values"
+            )
+        if name.startswith("tag:"):
+            key = name[4:]
+            checks.append(
+                lambda r, key=key, values=values: key in tags(r) and _any_match(values, (tags(r)[key],))
+            )
+        elif name == "tag-key":
+            checks.append(lambda r, values=values: _any_match(values, tags(r).keys()))
+        elif name == "tag-value":
+            checks.append(lambda r, values=values: _any_match(values, tags(r).values()))
+        else:
+            extract = spec.get(name)
+            if extract is None:
+                raise invalid_filter(name)
+            checks.append(lambda r, extract=extract, values=values: _any_match(values, extract(r)))
+    if not checks:
+        return lambda record: True
+    return lambda record: all(check(record) for check in checks)
+
+
+def flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# -- pagination ---------------------------------------------------------------------------------
+
+
+def encode_token(offset: int, query: str) -> str:
+    raw = json.dumps({"o": offset, "q": query}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str, query: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        offset = int(data["o"])
+        same_query = data["q"] == query
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise invalid_token() from exc
+    if offset < 0 or not same_query:
+        raise invalid_token()
+    return offset
+
+
+def invalid_token() -> ServiceError:
+    return ServiceError(
+        "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
+    )
+
+
+def check_max_results(value: int | None, low: int = 5, high: int = 1000) -> None:
+    if value is not None and not low <= value <= high:
+        raise ServiceError(
+            "InvalidParameterValue",
+            f"Value ( {value} ) for parameter maxResults is invalid. "
+            f"Expecting a value between {low} and {high}.",
+        )
+
+
+def paginate(
+    items: list[T], max_results: int | None, next_token: str | None, query: str
+) -> tuple[list[T], str | None]:
+    """One page of ``items`` (already filtered and ordered) and the token of the next page.
+
+    ``query`` identifies the request (its parameters minus the paging ones): a token only
+    continues the query that issued it.
+    """
+    start = decode_token(next_token, query) if next_token else 0
+    if max_results is None:
+        return items[start:], None
+    end = start + max_results
+    page = items[start:end]
+    return page, encode_token(end, query) if end < len(items) else None
+
+
+def query_key(params: Mapping[str, Any], *paging: str) -> str:
+    """A stable identity of a request's parameters, ignoring the paging ones."""
+    rest = {k: v for k, v in params.items() if k not in paging and k != "DryRun"}
+    text = json.dumps(rest, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
