@@ -102,7 +102,7 @@ class Ec2Stub:
         self.account_id = account_id
         self.region = region
         self.backend: StateBackend = backend if backend is not None else MemoryBackend()
-        self.evaluator: PermissionEvaluator = as_evaluator(evaluator)
+        self._evaluator: PermissionEvaluator = as_evaluator(evaluator)
         self.principal = _as_principal(principal) if principal else Principal.for_account(account_id)
         self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
         self.passthrough = passthrough
@@ -116,6 +116,15 @@ class Ec2Stub:
     def __repr__(self) -> str:
         return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
                 f"active={self.active})")
+
+    @property
+    def evaluator(self) -> PermissionEvaluator:
+        """The permission evaluator; assign an evaluator, a plain callable, or None (allow all)."""
+        return self._evaluator
+
+    @evaluator.setter
+    def evaluator(self, value: EvaluatorLike | None) -> None:
+        self._evaluator = as_evaluator(value)
 
     # -- activation -----------------------------------------------------------------------------
 
