@@ -53,7 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _stub_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"strict": request.config.getini("botostub_ec2_strict")}
+    kwargs: dict[str, Any] = {}
+    if request.config.getini("botostub_ec2_strict"):
+        kwargs["strict"] = True  # otherwise the BOTOSTUB_EC2_STRICT environment variable decides
     # iter_markers yields the closest marker first; apply the farthest first so the closest wins.
     for marker in reversed(list(request.node.iter_markers("ec2_stub"))):
         kwargs.update(marker.kwargs)

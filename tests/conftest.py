@@ -15,3 +15,5 @@ def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    # Every stub the tests build checks each answer against the output shape and botocore's parser.
+    monkeypatch.setenv("BOTOSTUB_EC2_STRICT", "1")

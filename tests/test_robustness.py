@@ -13,7 +13,7 @@ from botostub_ec2 import Ec2Stub
 EC2_CODES = {"InvalidAMIID.Malformed", "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable",
              "AuthFailure", "DryRunOperation", "UnauthorizedOperation", "OperationNotPermitted"}
 
-STUB = Ec2Stub()
+STUB = Ec2Stub(strict=True)
 KNOWN = [STUB.add_image("mine").image_id,
          STUB.add_image("theirs", owner_id="210987654321", public=True).image_id,
          STUB.add_image("protected", deregistration_protection=True).image_id]
