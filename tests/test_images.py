@@ -516,3 +516,10 @@ def test_every_attribute_can_be_described(ec2, ec2_stub, attribute):
     image = ec2_stub.add_image("web")
     response = ec2.describe_image_attribute(ImageId=image.image_id, Attribute=attribute)
     assert response["ImageId"] == image.image_id
+
+
+def test_invalid_escape_sequence_in_a_filter_value(ec2):
+    # Real answer quoted in hashicorp/packer#6572 (2018).
+    assert_ec2_error(ec2.describe_images, "InvalidParameterValue",
+                     "Invalid filter value: The escape sequence '\\d' is invalid", 400,
+                     Filters=[{"Name": "name", "Values": ["Fedora-(.\\d)"]}])
