@@ -81,6 +81,14 @@ def normalize_volume_id(raw: str) -> str:
     return raw
 
 
+def private_ip_for(instance_id: str) -> str:
+    """A private address in the default VPC's 172.31.0.0/16, derived from the instance id
+    (stable, and no shared counter to lock)."""
+    tail = instance_id[-4:]
+    low = int(tail, 16) if len(tail) == 4 and _HEX.issuperset(tail) else 10
+    return f"172.31.{low >> 8}.{max(low & 0xFF, 4)}"
+
+
 class RequestIds:
     """UUID4-shaped request ids at a fraction of ``uuid.uuid4()``'s cost.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..clock import format_iso
 from ..errors import Ec2Errors
-from ..ids import new_resource_id
+from ..ids import new_resource_id, private_ip_for
 from ..models import EMPTY_TAGS, InstanceRecord, freeze_tags
 from ..permissions import ContextValue
 from ..shapes import STATE_CODES, instance_state, instance_to_api, private_dns_name
@@ -181,7 +181,7 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
             launch_time=now,
             tags=freeze_tags(instance_tags) if instance_tags else EMPTY_TAGS,
             availability_zone=zone,
-            private_ip_address=_private_ip(instance_id),
+            private_ip_address=private_ip_for(instance_id),
             root_device_type=image.root_device_type,
             root_device_name=image.root_device_name,
             volumes=tuple((d.device_name, new_resource_id("vol")) for d in ebs_devices),
@@ -205,12 +205,6 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
         shown.append(item)
     return {"ReservationId": reservation_id, "OwnerId": account, "Groups": [],
             "Instances": shown}
-
-
-def _private_ip(instance_id: str) -> str:
-    # Spread over the default VPC's 172.31.0.0/16, derived from the id (no shared counter).
-    low = int(instance_id[-4:], 16)
-    return f"172.31.{(low >> 8) & 0xFF}.{max(low & 0xFF, 4)}"
 
 
 # -- TerminateInstances ---------------------------------------------------------------------------
