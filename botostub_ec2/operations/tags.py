@@ -275,7 +275,7 @@ def delete_tags(call: OperationCall) -> dict[str, Any]:
             # No Tags: every user tag goes; aws: tags stay ("We do not delete AWS-generated tags").
             remaining = {k: v for k, v in current.items() if is_reserved(k)}
         else:
-            remaining = current
+            remaining = dict(current)
             for key, value in removals:
                 # No Value: any value; a Value (even ""): only that value.
                 if key in remaining and (value is None or remaining[key] == value):
