@@ -384,7 +384,7 @@ def test_delete_asks_for_delete_snapshot_on_the_snapshot_arn(ec2_stub):
 def test_create_snapshot_from_an_instance_volume(ec2, ec2_stub):
     image = ec2_stub.add_image("web", volume_size=30)
     instance = ec2_stub.add_instance(image.image_id)
-    ((device, volume_id),) = instance.volumes
+    ((_, volume_id),) = instance.volumes
     ec2_stub.clock.freeze("2024-03-01T12:00:00Z")
     response = ec2.create_snapshot(
         VolumeId=volume_id, Description="nightly",

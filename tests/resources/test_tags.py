@@ -51,7 +51,8 @@ def resources(ec2_stub):
 
 def test_create_tags_on_every_kind(ec2, ec2_stub, resources):
     response = ec2.create_tags(Resources=list(resources.values()),
-                               Tags=[{"Key": "team", "Value": "web"}, {"Key": "empty", "Value": ""}])
+                               Tags=[{"Key": "team", "Value": "web"},
+                                     {"Key": "empty", "Value": ""}])
     assert set(response) == {"ResponseMetadata"}
     assert_metadata(response["ResponseMetadata"], 200)
     expected = {"team": "web", "empty": ""}
@@ -157,7 +158,7 @@ def test_create_tags_dry_run_and_authorization(ec2_stub, resources):
     assert request.context["ec2:SnapshotID"] == resources["snapshot"]
 
 
-# -- tags on another account's resources ------------------------------------------------------------
+# -- tags on another account's resources -------------------------------------------------
 
 
 @pytest.mark.ec2_stub(principals={"AKIABOB": f"arn:aws:iam::{OTHER}:user/bob"})
@@ -220,7 +221,7 @@ def test_delete_tags_with_and_without_values(ec2, ec2_stub, resources):
         {"Key": "d", "Value": "4"}])
     ec2.delete_tags(Resources=[image], Tags=[{"Key": "a"}])                  # any value
     ec2.delete_tags(Resources=[image], Tags=[{"Key": "b", "Value": "other"}])  # no match: kept
-    ec2.delete_tags(Resources=[image], Tags=[{"Key": "c", "Value": ""}])     # only the empty value
+    ec2.delete_tags(Resources=[image], Tags=[{"Key": "c", "Value": ""}])     # only if empty
     ec2.delete_tags(Resources=[image], Tags=[{"Key": "d", "Value": "4"}])
     ec2.delete_tags(Resources=[image], Tags=[{"Key": "never-there"}])
     assert ec2_stub.image(image).tags == {"b": "2"}
