@@ -380,8 +380,10 @@ def test_create_image_from_instance(ec2, ec2_stub):
     image = ec2_stub.image(image_id)
     assert image.source_instance_id == instance.instance_id
     assert image.architecture == "arm64" and image.description == "nightly"
-    (snapshot_id,) = image.snapshot_ids
-    snapshot = ec2_stub.snapshot(snapshot_id)
+    # The instance has one volume per snapshot of its image, so the new image has two too.
+    root_snapshot_id, data_snapshot_id = image.snapshot_ids
+    assert ec2_stub.snapshot(data_snapshot_id).volume_id == instance.volumes[1][1]
+    snapshot = ec2_stub.snapshot(root_snapshot_id)
     assert snapshot.description == f"Created by CreateImage({instance.instance_id}) for {image_id}"
     assert snapshot.volume_size == 16 and dict(snapshot.tags) == {"team": "web"}
     described = ec2.describe_images(ImageIds=[image_id])["Images"][0]
