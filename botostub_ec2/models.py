@@ -229,6 +229,35 @@ def register_kind(kind: type[Any], indexes: dict[str, Index] | None = None) -> N
     it reads and returns the tuple of values a record is found under.
     """
     INDEXES.setdefault(kind, {}).update(indexes or {})
+    _install_fast_replace(kind)
+
+
+def _install_fast_replace(kind: type[Any]) -> None:
+    """Give ``kind`` a ``_replace`` that copies the tuple once (namedtuple's is ~4x slower).
+
+    Unchanged fields keep their identity, which lets backends skip re-indexing cheaply.
+    """
+    if getattr(kind._replace, "_botostub_fast", False):
+        return
+    index = {name: position for position, name in enumerate(kind._fields)}
+    new = tuple.__new__
+
+    def _replace(self: Any, **changes: Any) -> Any:
+        values = list(self)
+        for name, value in changes.items():
+            position = index.get(name)
+            if position is None:
+                raise ValueError(f"Got unexpected field names: {[n for n in changes if n not in index]!r}")
+            values[position] = value
+        return new(kind, values)
+
+    _replace._botostub_fast = True  # type: ignore[attr-defined]
+    _replace.__doc__ = kind._replace.__doc__
+    kind._replace = _replace
+
+
+for _kind in list(INDEXES):
+    _install_fast_replace(_kind)
 
 
 class Call(NamedTuple):

@@ -32,6 +32,7 @@ from .operations import REGISTRY, OperationCall, OperationSpec
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
 
 log = logging.getLogger("botostub_ec2")
+_new_tuple = tuple.__new__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -523,7 +524,7 @@ class Ec2Stub:
         principal = self._principal_for(request_signer)
         call = OperationCall(self, spec.service, spec.name, params, region, principal)
         request_id = new_request_id()
-        date = responses.http_date(self.clock.now())
+        date = responses.http_date(self.clock.timestamp())
         url = request_dict.get("url", "")
         fast = spec.service == "ec2"
         try:
@@ -551,9 +552,9 @@ class Ec2Stub:
         return answer
 
     def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
-        self._calls.append(Call(call.service, call.operation, call.params, call.region,
-                                call.principal.account_id, call.principal.arn, error_code, status,
-                                rid))
+        self._calls.append(_new_tuple(Call, (call.service, call.operation, call.params,
+                                              call.region, call.account_id, call.principal.arn,
+                                              error_code, status, rid)))
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s.%s in %s as %s -> %s", call.service, call.operation, call.region,
                       call.principal.arn, error_code or "ok")
