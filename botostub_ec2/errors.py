@@ -120,6 +120,13 @@ class Ec2Errors:
         )
 
     @staticmethod
+    def snapshot_not_found(snapshot_id: str) -> ServiceError:
+        # Real text, with its final period (DescribeSnapshots / CreateVolume transcripts).
+        return ServiceError(
+            "InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist."
+        )
+
+    @staticmethod
     def missing_parameter(name: str) -> ServiceError:
         return ServiceError("MissingParameter", f"The request must contain the parameter {name}")
 

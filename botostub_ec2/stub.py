@@ -28,6 +28,7 @@ from .models import (
     freeze_tags,
 )
 from .operations import REGISTRY, OperationCall, OperationSpec
+from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
 
 log = logging.getLogger("botostub_ec2")
@@ -82,6 +83,10 @@ class Ec2Stub:
     :param passthrough: let unemulated operations continue (to moto, or to AWS).
     :param strict: validate every success response against the botocore output shape.
     :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
+
+    ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
+    where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
+    state of a restored image); change them on the stub.
     """
 
     def __init__(
@@ -108,6 +113,7 @@ class Ec2Stub:
         self.passthrough = passthrough
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
+        self.lifecycle = LifecycleOptions()
         self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
         self._calls: list[Call] = []
         self._lock = threading.Lock()
