@@ -14,7 +14,7 @@ Usage (through any boto3 EC2 client while a stub is active)::
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import format_iso
@@ -35,12 +35,14 @@ DISABLED = "disabled"
 def _owned_and_authorized(call: OperationCall, action: str) -> ImageRecord:
     """The shared prefix of every handler here, up to and including the DryRun answer."""
     image = find_owned_image(call, call.params["ImageId"])
-    call.authorize(action, image_arn(call.region, image.image_id), lambda: image_context(call, image))
+    call.authorize(
+        action, image_arn(call.region, image.image_id), lambda: image_context(call, image)
+    )
     call.dry_run_guard()
     return image
 
 
-def _cooldown_text(template: str, until: Any) -> str:
+def _cooldown_text(template: str, until: datetime) -> str:
     return template.replace("{until}", format_iso(until)) if "{until}" in template else template
 
 
@@ -70,11 +72,13 @@ def disable_image_deregistration_protection(call: OperationCall) -> dict[str, An
         ))
         return {"Return": _cooldown_text(options.cooldown_disable_return, until)}
     if image.deregistration_protection != DISABLED or until is not None:
-        call.tx.put(image._replace(deregistration_protection=DISABLED, protection_cooldown_until=None))
+        call.tx.put(
+            image._replace(deregistration_protection=DISABLED, protection_cooldown_until=None)
+        )
     return {"Return": DISABLED}
 
 
-# -- DisableImage / EnableImage ------------------------------------------------------------------
+# -- DisableImage / EnableImage -------------------------------------------------------------------
 
 #: States from which DisableImage / EnableImage act (the other one is a no-op, see the notes).
 _TOGGLE_STATES = frozenset({"available", "disabled"})

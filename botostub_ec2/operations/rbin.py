@@ -14,10 +14,14 @@ The rules a deleted image or snapshot meets are applied by :mod:`.recycle_bin`.
 Usage::
 
     rbin = boto3.client("rbin", region_name="us-east-1")
-    rule = rbin.create_rule(ResourceType="EC2_IMAGE",
-                            RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"})
-    rbin.lock_rule(Identifier=rule["Identifier"],
-                   LockConfiguration={"UnlockDelay": {"UnlockDelayValue": 7, "UnlockDelayUnit": "DAYS"}})
+    rule = rbin.create_rule(
+        ResourceType="EC2_IMAGE",
+        RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"},
+    )
+    rbin.lock_rule(
+        Identifier=rule["Identifier"],
+        LockConfiguration={"UnlockDelay": {"UnlockDelayValue": 7, "UnlockDelayUnit": "DAYS"}},
+    )
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 _rng = random.Random(os.urandom(16))
 
 
-# -- errors ------------------------------------------------------------------------------------------
+# -- errors ---------------------------------------------------------------------------------------
 
 
 def validation_error(message: str, reason: str = "INVALID_PARAMETER_VALUE") -> ServiceError:
@@ -113,12 +117,13 @@ class _Problems:
             raise validation_error(f"{count} validation {noun} detected: " + "; ".join(self.items))
 
 
-# -- request validation ------------------------------------------------------------------------------
+# -- request validation ---------------------------------------------------------------------------
 
 
-def _check_resource_type(problems: _Problems, value: str | None, path: str = "resourceType") -> None:
+def _check_resource_type(problems: _Problems, value: str | None) -> None:
     if value is not None and value not in RESOURCE_TYPES:
-        problems.add(value, path, f"Member must satisfy enum value set: [{', '.join(RESOURCE_TYPES)}]")
+        problems.add(value, "resourceType",
+                     f"Member must satisfy enum value set: [{', '.join(RESOURCE_TYPES)}]")
 
 
 def _check_retention(problems: _Problems, period: Mapping[str, Any] | None) -> None:
@@ -258,7 +263,7 @@ def _check_rule_shape(
         )
 
 
-# -- authorization -----------------------------------------------------------------------------------
+# -- authorization --------------------------------------------------------------------------------
 
 
 def rule_arn(call: OperationCall, owner_id: str, identifier: str) -> str:
@@ -301,7 +306,7 @@ def _request_tag_context(
     return context
 
 
-# -- state access ------------------------------------------------------------------------------------
+# -- state access ---------------------------------------------------------------------------------
 
 
 def _owned_rule(call: OperationCall, identifier: str) -> RetentionRuleRecord | None:
@@ -373,7 +378,7 @@ def _require_unlocked(call: OperationCall, rule: RetentionRuleRecord, verb: str)
         )
 
 
-# -- response shapes ---------------------------------------------------------------------------------
+# -- response shapes ------------------------------------------------------------------------------
 
 
 def _tag_pairs_api(pairs: Iterable[tuple[str, str | None]]) -> list[dict[str, str]]:
@@ -428,7 +433,7 @@ _UPDATE_MEMBERS = ("Identifier", "RetentionPeriod", "Description", "ResourceType
 _SUMMARY_MEMBERS = ("Identifier", "Description", "RetentionPeriod", "LockState", "RuleArn")
 
 
-# -- operations --------------------------------------------------------------------------------------
+# -- operations -----------------------------------------------------------------------------------
 
 
 @operation(SERVICE, "CreateRule")
@@ -640,7 +645,7 @@ def unlock_rule(call: OperationCall) -> dict[str, Any]:
     return _rule_api(call, unlocking, *_UNLOCK_MEMBERS)
 
 
-# -- tags of rules -----------------------------------------------------------------------------------
+# -- tags of rules --------------------------------------------------------------------------------
 
 
 def _rule_by_arn(call: OperationCall, action: str, extra_context: Mapping[str, ContextValue]
@@ -707,7 +712,7 @@ def list_tags_for_resource(call: OperationCall) -> dict[str, Any]:
     return {"Tags": [{"Key": k, "Value": v} for k, v in rule.tags.items()]}
 
 
-# -- pagination tokens -------------------------------------------------------------------------------
+# -- pagination tokens ----------------------------------------------------------------------------
 
 
 def _encode_token(offset: int, query: str) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from dateutil.tz import tzutc
+from dateutil.tz import tzutc  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import Ec2Errors, ServiceError
 from ..ids import normalize_image_id, normalize_snapshot_id
@@ -43,7 +43,7 @@ IN_BIN_TAG_VALUE = "true"
 _TZ_UTC = tzutc()
 
 
-# -- rules -----------------------------------------------------------------------------------------
+# -- rules ----------------------------------------------------------------------------------------
 
 
 def rule_status(rule: RetentionRuleRecord, now: datetime) -> str:
@@ -54,7 +54,7 @@ def rule_status(rule: RetentionRuleRecord, now: datetime) -> str:
 
 
 def rule_lock_state(rule: RetentionRuleRecord, now: datetime) -> str | None:
-    """The lock state at ``now``: a ``pending_unlock`` whose delay has run out reads ``unlocked``."""
+    """The lock state at ``now`` (a ``pending_unlock`` whose delay has run out is ``unlocked``)."""
     state = rule.lock_state
     if state == "pending_unlock" and rule.lock_end_time is not None and now >= rule.lock_end_time:
         return "unlocked"
@@ -115,7 +115,7 @@ def in_bin(record: ImageRecord | SnapshotRecord, now: datetime) -> bool:
     return exit_time is not None and now < exit_time
 
 
-# -- the interface DeregisterImage and DeleteSnapshot call ---------------------------------------
+# -- the interface DeregisterImage and DeleteSnapshot call ----------------------------------------
 
 
 def on_deregister(call: OperationCall, image: ImageRecord) -> ImageRecord:
@@ -167,7 +167,7 @@ def purge_expired(call: OperationCall) -> None:
             tx.delete(SnapshotRecord, region, snapshot.snapshot_id)
 
 
-# -- shared request checks --------------------------------------------------------------------------
+# -- shared request checks ------------------------------------------------------------------------
 
 
 def _api_time(value: datetime | None) -> datetime | None:
@@ -187,7 +187,7 @@ def _too_many_ids(name: str, count: int, limit: int) -> ServiceError:
     )
 
 
-# -- images -------------------------------------------------------------------------------------------
+# -- images ---------------------------------------------------------------------------------------
 
 #: "You can specify up to 20 IDs in a single request" (RB-A).
 MAX_LIST_IDS = 20
@@ -267,7 +267,7 @@ def restore_image_from_recycle_bin(call: OperationCall) -> dict[str, Any]:
     return {"Return": True}
 
 
-# -- snapshots --------------------------------------------------------------------------------------
+# -- snapshots ------------------------------------------------------------------------------------
 
 
 @operation("ec2", "ListSnapshotsInRecycleBin", write=True)
@@ -282,7 +282,9 @@ def list_snapshots_in_recycle_bin(call: OperationCall) -> dict[str, Any]:
 
     items = []
     for snapshot in call.tx.find(SnapshotRecord, call.region, "owner_id", call.account_id):
-        if snapshot.recycle_bin_exit_time is None or (wanted and snapshot.snapshot_id not in wanted):
+        if snapshot.recycle_bin_exit_time is None:
+            continue
+        if wanted and snapshot.snapshot_id not in wanted:
             continue
         items.append({
             "SnapshotId": snapshot.snapshot_id,

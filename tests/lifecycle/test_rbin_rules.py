@@ -48,7 +48,7 @@ def rules_of(stub: Ec2Stub) -> list[Any]:
         return list(tx.scan(RetentionRuleRecord, "us-east-1"))
 
 
-# -- create / get / list / update / delete ----------------------------------------------------------
+# -- create / get / list / update / delete --------------------------------------------------------
 
 
 def test_create_region_level_rule(stub: Ec2Stub, rbin: Any) -> None:
@@ -234,7 +234,7 @@ def test_modeled_exception_classes(stub: Ec2Stub, rbin: Any) -> None:
         rbin.get_rule(Identifier="short")
 
 
-# -- locks ------------------------------------------------------------------------------------------
+# -- locks ----------------------------------------------------------------------------------------
 
 
 def test_lock_unlock_cycle(stub: Ec2Stub, rbin: Any) -> None:
@@ -313,7 +313,7 @@ def test_only_plain_region_level_rules_can_be_locked(stub: Ec2Stub, rbin: Any) -
     assert len(rules_of(stub)) == 2
 
 
-# -- validation -------------------------------------------------------------------------------------
+# -- validation -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -378,7 +378,7 @@ def test_malformed_identifier(stub: Ec2Stub, rbin: Any, method: str) -> None:
                "constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z]{11}")
 
 
-# -- quotas -------------------------------------------------------------------------------------------
+# -- quotas ---------------------------------------------------------------------------------------
 
 
 def test_250_rules_per_region(stub: Ec2Stub, rbin: Any) -> None:
@@ -403,7 +403,7 @@ def test_same_tag_pair_in_at_most_five_rules(stub: Ec2Stub, rbin: Any) -> None:
     assert len(rules_of(stub)) == 6
 
 
-# -- rule tags ----------------------------------------------------------------------------------------
+# -- rule tags ------------------------------------------------------------------------------------
 
 
 def test_rule_tags(stub: Ec2Stub, rbin: Any) -> None:
@@ -441,7 +441,7 @@ def test_rule_tag_errors(stub: Ec2Stub, rbin: Any) -> None:
     assert rbin.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
 
 
-# -- authorization ------------------------------------------------------------------------------------
+# -- authorization --------------------------------------------------------------------------------
 
 
 def test_access_denied(stub: Ec2Stub, rbin: Any) -> None:

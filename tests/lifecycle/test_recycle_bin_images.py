@@ -391,7 +391,7 @@ def test_restore_dry_run_and_authorization(stub: Ec2Stub, ec2: Any, rbin: Any) -
     assert stub.image(image.image_id) == before
 
 
-# -- ListImagesInRecycleBin -------------------------------------------------------------------------
+# -- ListImagesInRecycleBin -----------------------------------------------------------------------
 
 
 def test_list_by_ids_and_pages(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
