@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 
 from botostub_ec2 import Ec2Stub
 
+from ..helpers import assert_metadata
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"
@@ -38,14 +40,19 @@ def _session(key: str = "AKIADEFAULT000000001") -> boto3.Session:
 # Clients are made once per test session (creating one costs far more than the calls): the
 # process-wide stub of each test binds them on their first call and answers with its own state.
 @pytest.fixture(scope="session")
-def _clients() -> dict[str, Any]:
-    main, other = _session(), _session(OTHER_KEY)
-    return {
-        "ec2": main.client("ec2"),
-        "rbin": main.client("rbin"),
-        "other_ec2": other.client("ec2"),
-        "other_rbin": other.client("rbin"),
-    }
+def _clients(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    # Made before any test's environment fixture runs: keep the machine's AWS files out here too.
+    empty = str(tmp_path_factory.mktemp("lifecycle") / "no-aws-config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_CONFIG_FILE", empty)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+        main, other = _session(), _session(OTHER_KEY)
+        return {
+            "ec2": main.client("ec2"),
+            "rbin": main.client("rbin"),
+            "other_ec2": other.client("ec2"),
+            "other_rbin": other.client("rbin"),
+        }
 
 
 @pytest.fixture
@@ -83,9 +90,15 @@ def assert_error(
     """Code, message, HTTP status, ResponseMetadata, and any modeled members (``Reason``)."""
     assert response["Error"] == {"Code": code, "Message": message}
     metadata = response["ResponseMetadata"]
-    assert metadata["HTTPStatusCode"] == status
-    assert metadata["RetryAttempts"] == 0
-    assert metadata["RequestId"] == metadata["HTTPHeaders"]["x-amzn-requestid"]
+    headers = metadata["HTTPHeaders"]
+    if headers.get("server") == "AmazonEC2":
+        assert_metadata(metadata, status)
+    else:  # rest-json (rbin)
+        assert metadata["HTTPStatusCode"] == status
+        assert metadata["RetryAttempts"] == 0
+        assert metadata["RequestId"] == headers["x-amzn-requestid"]
+        assert headers["x-amzn-errortype"] == code
+        assert headers["content-type"] == "application/json"
     for key, value in extra.items():
         assert response[key] == value
     rest = set(response) - {"Error", "ResponseMetadata", *extra}

@@ -425,8 +425,8 @@ def test_list_errors(stub: Ec2Stub, ec2: Any) -> None:
                  "given.", 400)
     response = client_error(ec2.list_images_in_recycle_bin, MaxResults=1001)
     assert_error(response, "InvalidParameterValue",
-                 "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value between "
-                 "1 and 1000.", 400)
+                 "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value less than "
+                 "1000.", 400)
     response = client_error(ec2.list_images_in_recycle_bin, NextToken="garbage!")
     assert_error(response, "InvalidPaginationToken",
                  "The specified pagination token is not valid or is expired.", 400)

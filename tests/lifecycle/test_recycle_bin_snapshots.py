@@ -152,8 +152,8 @@ def test_list_snapshots_by_id_pages_and_errors(stub: Ec2Stub, ec2: Any, rbin: An
         ec2.list_snapshots_in_recycle_bin(MaxResults=4)  # the model's minimum is 5
     response = client_error(ec2.list_snapshots_in_recycle_bin, MaxResults=1001)
     assert_error(response, "InvalidParameterValue",
-                 "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value between "
-                 "5 and 1000.", 400)
+                 "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value less than "
+                 "1000.", 400)
     response = client_error(ec2.list_snapshots_in_recycle_bin, SnapshotIds=["ami-1"])
     assert_error(response, "InvalidSnapshotID.Malformed",
                  'Invalid id: "ami-1" (expecting "snap-...")', 400)
