@@ -133,6 +133,14 @@ class SnapshotRecord(NamedTuple):
     owner_alias: str | None = None
     recycle_bin_enter_time: datetime | None = None
     recycle_bin_exit_time: datetime | None = None
+    #: ``createVolumePermission`` for the ``all`` group (anyone can see and restore it).
+    public: bool = False
+    #: Account ids holding an explicit ``createVolumePermission``.
+    shared_with: tuple[str, ...] = ()
+    #: ``createVolumePermission`` the snapshot had when it entered the Recycle Bin (given back on
+    #: restore).
+    public_before_bin: bool = False
+    shared_with_before_bin: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -160,10 +168,40 @@ class InstanceRecord(NamedTuple):
     root_device_name: str = "/dev/xvda"
     #: ``(device_name, volume_id)`` pairs of the attached EBS volumes.
     volumes: tuple[tuple[str, str], ...] = ()
+    #: Instances launched by one RunInstances call share it; empty means one of its own
+    #: (``r-`` plus the instance id's digits, see :attr:`reservation`).
+    reservation_id: str = ""
+    ami_launch_index: int = 0
+    architecture: str = "x86_64"
+    platform: str | None = None
+    virtualization_type: str = "hvm"
+    #: When the instance reached its current state (termination time for ``terminated``).
+    state_changed_at: datetime | None = None
 
     @property
     def key(self) -> str:
         return self.instance_id
+
+    @property
+    def reservation(self) -> str:
+        return self.reservation_id or "r-" + self.instance_id[2:]
+
+
+class AccountTagsRecord(NamedTuple):
+    """Tags an account put on a resource it does not own (a public or shared image or snapshot).
+
+    EC2 keeps such tags private to the tagging account: "You can tag public or shared resources,
+    but the tags you assign are available only to your AWS account" (EC2 User Guide).
+    """
+
+    region: str
+    account_id: str
+    resource_id: str
+    tags: Mapping[str, str] = EMPTY_TAGS
+
+    @property
+    def key(self) -> str:
+        return f"{self.account_id}/{self.resource_id}"
 
 
 class RetentionRuleRecord(NamedTuple):
@@ -204,7 +242,9 @@ class RetentionRuleRecord(NamedTuple):
         return not self.resource_tags
 
 
-Record = Union[ImageRecord, SnapshotRecord, InstanceRecord, RetentionRuleRecord]
+Record = Union[
+    ImageRecord, SnapshotRecord, InstanceRecord, AccountTagsRecord, RetentionRuleRecord
+]
 R = TypeVar("R", bound=tuple[Any, ...])
 
 class Index(NamedTuple):
@@ -222,7 +262,12 @@ INDEXES: dict[type[Any], dict[str, Index]] = {
         "snapshot_id": Index(("block_devices",), lambda r: tuple(r.snapshot_ids)),
     },
     SnapshotRecord: {"owner_id": Index(("owner_id",), lambda r: (r.owner_id,))},
-    InstanceRecord: {"image_id": Index(("image_id",), lambda r: (r.image_id,))},
+    InstanceRecord: {
+        "image_id": Index(("image_id",), lambda r: (r.image_id,)),
+        "owner_id": Index(("owner_id",), lambda r: (r.owner_id,)),
+        "volume_id": Index(("volumes",), lambda r: tuple(volume for _, volume in r.volumes)),
+    },
+    AccountTagsRecord: {"account_id": Index(("account_id",), lambda r: (r.account_id,))},
     # Retention decisions look up the rules of one owner and resource type.
     RetentionRuleRecord: {
         "owner_type": Index(

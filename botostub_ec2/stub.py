@@ -19,7 +19,7 @@ from . import hooks, responses, wire
 from .backends import MemoryBackend, StateBackend
 from .clock import Clock, parse_time
 from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
-from .ids import new_request_id, new_resource_id
+from .ids import new_request_id, new_resource_id, private_ip_for
 from .models import (
     BlockDevice,
     Call,
@@ -356,20 +356,31 @@ class Ec2Stub:
         state: str = "completed",
         start_time: datetime | str | None = None,
         encrypted: bool = False,
+        public: bool = False,
+        shared_with: Iterable[str] = (),
+        volume_id: str | None = None,
     ) -> SnapshotRecord:
-        """Seed a snapshot that no image uses (yet)."""
+        """Seed a snapshot that no image uses (yet).
+
+        ``public`` / ``shared_with`` grant ``createVolumePermission`` to everyone / to those
+        accounts: such a snapshot of another ``owner_id`` is visible to the stub's account.
+        """
         region = region or self.region
+        owner_id = owner_id or self.account_id
         record = SnapshotRecord(
             snapshot_id=snapshot_id or new_resource_id("snap"),
             region=region,
-            owner_id=owner_id or self.account_id,
-            volume_id=new_resource_id("vol"),
+            owner_id=owner_id,
+            volume_id=volume_id or new_resource_id("vol"),
             volume_size=volume_size,
             state=state,
             description=description,
             start_time=parse_time(start_time) if start_time else self.clock.now(),
             encrypted=encrypted,
             tags=freeze_tags(tags),
+            owner_alias=_OWNER_ALIAS_ACCOUNTS.get(owner_id),
+            public=public,
+            shared_with=tuple(shared_with),
         )
         if not record.snapshot_id.startswith("snap-"):
             raise SeedError(f"snapshot ids start with 'snap-': {record.snapshot_id!r}")
@@ -391,15 +402,29 @@ class Ec2Stub:
         tags: Mapping[str, str] | None = None,
         launch_time: datetime | str | None = None,
     ) -> InstanceRecord:
-        """Seed an instance launched from ``image_id`` (running by default)."""
+        """Seed an instance launched from ``image_id`` (running by default).
+
+        It gets one EBS volume per snapshot mapping of the image (one root volume when the image
+        is not known), as RunInstances gives it. A terminated instance stays visible for an hour
+        of the stub clock, as in EC2.
+        """
         region = region or self.region
         if state not in ("pending", "running", "shutting-down", "terminated", "stopping",
                          "stopped"):
             raise SeedError(f"not an instance state: {state!r}")
+        now = self.clock.now()
         with self.backend.transaction() as tx:
             image = tx.get(ImageRecord, region, image_id)
+            if image is None:
+                volumes: tuple[tuple[str, str], ...] = (("/dev/xvda", new_resource_id("vol")),)
+            else:
+                volumes = tuple(
+                    (d.device_name, new_resource_id("vol"))
+                    for d in image.block_devices if d.snapshot_id and d.virtual_name is None
+                )
+            new_id = instance_id or new_resource_id("i")
             record = InstanceRecord(
-                instance_id=instance_id or new_resource_id("i"),
+                instance_id=new_id,
                 region=region,
                 owner_id=owner_id or self.account_id,
                 image_id=image_id,
@@ -410,8 +435,12 @@ class Ec2Stub:
                 availability_zone=f"{region}a",
                 root_device_type=image.root_device_type if image else "ebs",
                 root_device_name=image.root_device_name if image else "/dev/xvda",
-                volumes=((image.root_device_name if image else "/dev/xvda",
-                          new_resource_id("vol")),),
+                volumes=volumes,
+                private_ip_address=private_ip_for(new_id),
+                architecture=image.architecture if image else "x86_64",
+                platform=image.platform if image else None,
+                virtualization_type=image.virtualization_type if image else "hvm",
+                state_changed_at=now,
             )
             if tx.get(InstanceRecord, region, record.instance_id) is not None:
                 raise SeedError(f"instance {record.instance_id} already exists in {region}")

@@ -380,8 +380,10 @@ def test_create_image_from_instance(ec2, ec2_stub):
     image = ec2_stub.image(image_id)
     assert image.source_instance_id == instance.instance_id
     assert image.architecture == "arm64" and image.description == "nightly"
-    (snapshot_id,) = image.snapshot_ids
-    snapshot = ec2_stub.snapshot(snapshot_id)
+    # The instance has one volume per snapshot of its image, so the new image has two too.
+    root_snapshot_id, data_snapshot_id = image.snapshot_ids
+    assert ec2_stub.snapshot(data_snapshot_id).volume_id == instance.volumes[1][1]
+    snapshot = ec2_stub.snapshot(root_snapshot_id)
     assert snapshot.description == f"Created by CreateImage({instance.instance_id}) for {image_id}"
     assert snapshot.volume_size == 16 and dict(snapshot.tags) == {"team": "web"}
     described = ec2.describe_images(ImageIds=[image_id])["Images"][0]
@@ -516,3 +518,10 @@ def test_every_attribute_can_be_described(ec2, ec2_stub, attribute):
     image = ec2_stub.add_image("web")
     response = ec2.describe_image_attribute(ImageId=image.image_id, Attribute=attribute)
     assert response["ImageId"] == image.image_id
+
+
+def test_invalid_escape_sequence_in_a_filter_value(ec2):
+    # Real answer quoted in hashicorp/packer#6572 (2018).
+    assert_ec2_error(ec2.describe_images, "InvalidParameterValue",
+                     "Invalid filter value: The escape sequence '\\d' is invalid", 400,
+                     Filters=[{"Name": "name", "Values": ["Fedora-(.\\d)"]}])

@@ -1,6 +1,6 @@
 """Operation families, one module each; importing this package registers every handler."""
 
-from . import image_lifecycle, images, rbin, recycle_bin, sts
+from . import image_lifecycle, images, instances, rbin, recycle_bin, snapshots, sts, tags
 from .base import REGISTRY, OperationCall, OperationSpec, operation
 
 __all__ = [
@@ -9,8 +9,11 @@ __all__ = [
     "OperationSpec",
     "image_lifecycle",
     "images",
+    "instances",
     "operation",
     "rbin",
     "recycle_bin",
+    "snapshots",
     "sts",
+    "tags",
 ]

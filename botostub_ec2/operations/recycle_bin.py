@@ -33,6 +33,7 @@ from ..ids import normalize_image_id, normalize_snapshot_id
 from ..models import ImageRecord, RetentionRuleRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
 from . import images as _images  # module import: images.py imports this module first
+from . import resources as _resources
 from .base import OperationCall, operation
 from .filters import check_max_results, paginate, query_key
 
@@ -151,6 +152,11 @@ def on_delete_snapshot(call: OperationCall, snapshot: SnapshotRecord) -> Snapsho
         recycle_bin_enter_time=now,
         recycle_bin_exit_time=now + timedelta(days=rule.retention_days),
         tags=_with_bin_tag(snapshot.tags),
+        # "If a snapshot is shared when it is deleted, it is automatically unshared" (RB-F).
+        public=False,
+        shared_with=(),
+        public_before_bin=snapshot.public,
+        shared_with_before_bin=snapshot.shared_with,
     )
 
 
@@ -309,7 +315,8 @@ def restore_snapshot_from_recycle_bin(call: OperationCall) -> dict[str, Any]:
     snapshot_id = normalize_snapshot_id(call.params["SnapshotId"])
     snapshot = tx.get(SnapshotRecord, region, snapshot_id)
     if snapshot is None or snapshot.owner_id != call.account_id or not in_bin(snapshot, now):
-        raise Ec2Errors.snapshot_not_found(snapshot_id)
+        # As for any unknown snapshot id: Malformed if EC2 could not have issued it, else NotFound.
+        raise _resources.missing_snapshot(snapshot_id)
     call.authorize(
         "ec2:RestoreSnapshotFromRecycleBin",
         _images.snapshot_arn(region, snapshot_id),
@@ -320,6 +327,11 @@ def restore_snapshot_from_recycle_bin(call: OperationCall) -> dict[str, Any]:
         recycle_bin_enter_time=None,
         recycle_bin_exit_time=None,
         tags=_without_bin_tag(snapshot.tags),
+        # "all of the previous sharing permissions are automatically restored" (RB-F).
+        public=snapshot.public_before_bin,
+        shared_with=snapshot.shared_with_before_bin,
+        public_before_bin=False,
+        shared_with_before_bin=(),
     )
     tx.put(restored)
     body: dict[str, Any] = {

@@ -11,7 +11,7 @@ from dateutil.tz import tzutc
 
 from botostub_ec2 import AuthorizationRequest, CallableEvaluator, Decision, Ec2Stub
 
-from .conftest import assert_error, body, client_error
+from .conftest import OTHER_ACCOUNT, assert_error, body, client_error
 from .test_recycle_bin_images import make_rule, tags
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
@@ -102,8 +102,11 @@ def test_snapshot_expiry(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
 
 def test_restore_snapshot_errors(stub: Ec2Stub, ec2: Any) -> None:
     response = client_error(ec2.restore_snapshot_from_recycle_bin, SnapshotId="vol-123")
+    assert_error(response, "InvalidParameterValue",
+                 "Value (vol-123) for parameter snapshotId is invalid. Expected: 'snap-...'.", 400)
+    response = client_error(ec2.restore_snapshot_from_recycle_bin, SnapshotId="snap-xyz")
     assert_error(response, "InvalidSnapshotID.Malformed",
-                 'Invalid id: "vol-123" (expecting "snap-...")', 400)
+                 'Invalid id: "snap-xyz" (expecting "snap-...")', 400)
     live = stub.add_snapshot()
     response = client_error(ec2.restore_snapshot_from_recycle_bin, SnapshotId=live.snapshot_id)
     assert_error(response, "InvalidSnapshot.NotFound",
@@ -155,8 +158,63 @@ def test_list_snapshots_by_id_pages_and_errors(stub: Ec2Stub, ec2: Any, rbin: An
                  "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value less than "
                  "1000.", 400)
     response = client_error(ec2.list_snapshots_in_recycle_bin, SnapshotIds=["ami-1"])
-    assert_error(response, "InvalidSnapshotID.Malformed",
-                 'Invalid id: "ami-1" (expecting "snap-...")', 400)
+    assert_error(response, "InvalidParameterValue",
+                 "Value (ami-1) for parameter snapshotId is invalid. Expected: 'snap-...'.", 400)
     response = client_error(ec2.list_snapshots_in_recycle_bin, DryRun=True)
     assert_error(response, "DryRunOperation",
                  "Request would have succeeded, but DryRun flag is set.", 412)
+
+
+# -- with the snapshot and tag operations ---------------------------------------------------------
+
+
+def test_delete_snapshot_sends_it_to_the_bin(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+    make_rule(rbin, resource_type="EBS_SNAPSHOT")
+    snapshot = stub.add_snapshot(description="nightly")
+    assert body(ec2.delete_snapshot(SnapshotId=snapshot.snapshot_id)) == {}
+    assert binned(ec2) == [snapshot.snapshot_id]
+    assert ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"] == []
+    response = client_error(ec2.delete_snapshot, SnapshotId=snapshot.snapshot_id)
+    assert_error(response, "InvalidSnapshot.NotFound",
+                 f"The snapshot '{snapshot.snapshot_id}' does not exist.", 400)
+    ec2.restore_snapshot_from_recycle_bin(SnapshotId=snapshot.snapshot_id)
+    [shown] = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert (shown["SnapshotId"], shown["State"]) == (snapshot.snapshot_id, "completed")
+    assert "Tags" not in shown
+
+
+def test_shared_snapshot_is_unshared_in_the_bin(stub: Ec2Stub, ec2: Any, other_ec2: Any,
+                                                rbin: Any) -> None:
+    make_rule(rbin, resource_type="EBS_SNAPSHOT")
+    shared = snapshot = stub.add_snapshot(shared_with=[OTHER_ACCOUNT])
+    assert [s["SnapshotId"] for s in other_ec2.describe_snapshots(
+        SnapshotIds=[snapshot.snapshot_id])["Snapshots"]] == [snapshot.snapshot_id]
+    ec2.delete_snapshot(SnapshotId=snapshot.snapshot_id)
+    record = stub.snapshot(snapshot.snapshot_id)
+    assert record is not None
+    assert (record.public, record.shared_with) == (False, ())
+    assert record.shared_with_before_bin == (OTHER_ACCOUNT,)
+    ec2.restore_snapshot_from_recycle_bin(SnapshotId=snapshot.snapshot_id)
+    assert stub.snapshot(snapshot.snapshot_id) == shared
+    assert [s["SnapshotId"] for s in other_ec2.describe_snapshots(
+        SnapshotIds=[snapshot.snapshot_id])["Snapshots"]] == [snapshot.snapshot_id]
+
+
+def test_binned_resources_keep_their_tags_editable(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+    make_rule(rbin)
+    make_rule(rbin, resource_type="EBS_SNAPSHOT")
+    image = stub.add_image(name="web")
+    snapshot_id = image.snapshot_ids[0]
+    ec2.deregister_image(ImageId=image.image_id, DeleteAssociatedSnapshots=True)
+    ec2.create_tags(Resources=[image.image_id, snapshot_id], Tags=[{"Key": "k", "Value": "v"}])
+    for resource in (stub.image(image.image_id), stub.snapshot(snapshot_id)):
+        assert resource is not None
+        assert dict(resource.tags) == {"aws:recycle-bin:resource-in-bin": "true", "k": "v"}
+    # The system tag can't be removed by a caller.
+    response = client_error(ec2.delete_tags, Resources=[image.image_id],
+                            Tags=[{"Key": "aws:recycle-bin:resource-in-bin"}])
+    assert response["Error"]["Code"] == "InvalidParameterValue"
+    ec2.restore_snapshot_from_recycle_bin(SnapshotId=snapshot_id)
+    ec2.restore_image_from_recycle_bin(ImageId=image.image_id)
+    restored = stub.image(image.image_id)
+    assert restored is not None and dict(restored.tags) == {"k": "v"}
