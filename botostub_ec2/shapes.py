@@ -31,8 +31,12 @@ def protection_value(image: ImageRecord, now: datetime) -> str:
     return image.deregistration_protection
 
 
-def image_to_api(image: ImageRecord, now: datetime) -> dict[str, Any]:
-    """The ``Image`` structure of ``DescribeImages`` for ``image``."""
+def image_to_api(
+    image: ImageRecord, now: datetime, tags: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``Image`` structure of ``DescribeImages`` for ``image`` (``tags``: those the caller
+    sees, default the owner's)."""
+    tags = image.tags if tags is None else tags
     mappings: list[dict[str, Any]] = []
     for device in image.block_devices:
         if device.virtual_name is not None:
@@ -73,8 +77,8 @@ def image_to_api(image: ImageRecord, now: datetime) -> dict[str, Any]:
         item["ImageOwnerAlias"] = image.owner_alias
     if image.sriov_net_support:
         item["SriovNetSupport"] = image.sriov_net_support
-    if image.tags:
-        item["Tags"] = tag_list(image.tags)
+    if tags:
+        item["Tags"] = tag_list(tags)
     if image.boot_mode:
         item["BootMode"] = image.boot_mode
     if image.deprecation_time is not None:

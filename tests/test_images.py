@@ -64,7 +64,7 @@ def test_owners(ec2, catalogue, owners, expected):
 
 
 def test_invalid_owner(ec2):
-    assert_ec2_error(ec2.describe_images, "InvalidUserID.Malformed", "Invalid user id: 'bogus'", 400,
+    assert_ec2_error(ec2.describe_images, "InvalidUserID.Malformed", "User ID 'bogus' is invalid", 400,
                      Owners=["bogus"])
 
 
@@ -525,3 +525,27 @@ def test_invalid_escape_sequence_in_a_filter_value(ec2):
     assert_ec2_error(ec2.describe_images, "InvalidParameterValue",
                      "Invalid filter value: The escape sequence '\\d' is invalid", 400,
                      Filters=[{"Name": "name", "Values": ["Fedora-(.\\d)"]}])
+
+
+def test_each_account_sees_its_own_tags_on_a_shared_image(ec2, ec2_stub):
+    # EC2 User Guide: tags on a shared AMI are visible only to the account that set them.
+    public = ec2_stub.add_image("al2023", owner_id=AMAZON, public=True, tags={"owner-tag": "x"})
+    described = ec2.describe_images(ImageIds=[public.image_id])["Images"][0]
+    assert "Tags" not in described
+    ec2.create_tags(Resources=[public.image_id], Tags=[{"Key": "approved", "Value": "yes"}])
+    described = ec2.describe_images(ImageIds=[public.image_id])["Images"][0]
+    assert described["Tags"] == [{"Key": "approved", "Value": "yes"}]
+    assert names(ec2.describe_images(Filters=[{"Name": "tag:approved", "Values": ["yes"]}])) == [
+        "al2023"]
+    assert ec2.describe_images(Filters=[{"Name": "tag:owner-tag", "Values": ["x"]}])["Images"] == []
+    assert dict(ec2_stub.image(public.image_id).tags) == {"owner-tag": "x"}
+
+
+def test_reserved_tag_keys_are_rejected_on_create(ec2, ec2_stub):
+    snapshot = ec2_stub.add_snapshot()
+    error = assert_ec2_error(
+        ec2.register_image, "InvalidParameterValue", re.compile(".*aws:.*"), 400, Name="tagged",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}],
+        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "aws:x", "Value": "1"}]}])
+    assert error.operation_name == "RegisterImage"
+    assert len(ec2_stub.images()) == 0
