@@ -66,9 +66,11 @@ class ImageRecord(NamedTuple):
     platform: str | None = None
     owner_alias: str | None = None
     tags: Mapping[str, str] = EMPTY_TAGS
-    #: ``disabled``, ``enabled-without-cooldown`` or ``enabled-with-cooldown`` (see docs/fidelity.md).
+    #: ``disabled``, ``enabled-without-cooldown`` or ``enabled-with-cooldown``; while a cooldown
+    #: runs, the value shown during it (see docs/fidelity/lifecycle.md and ``LifecycleOptions``).
     deregistration_protection: str = "disabled"
-    #: While protection was disabled with a cooldown, deregistration stays blocked until this time.
+    #: Set when protection enabled with a cooldown is disabled: deregistration stays blocked until
+    #: this time, after which protection reads ``disabled`` whatever the stored value says.
     protection_cooldown_until: datetime | None = None
     deprecation_time: datetime | None = None
     source_instance_id: str | None = None
@@ -86,6 +88,9 @@ class ImageRecord(NamedTuple):
     state_before_bin: str | None = None
     recycle_bin_enter_time: datetime | None = None
     recycle_bin_exit_time: datetime | None = None
+    #: Launch permissions the image had when it entered the Recycle Bin (given back on restore).
+    public_before_bin: bool = False
+    shared_with_before_bin: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -132,6 +137,10 @@ class SnapshotRecord(NamedTuple):
     public: bool = False
     #: Account ids holding an explicit ``createVolumePermission``.
     shared_with: tuple[str, ...] = ()
+    #: ``createVolumePermission`` the snapshot had when it entered the Recycle Bin (given back on
+    #: restore).
+    public_before_bin: bool = False
+    shared_with_before_bin: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -195,7 +204,47 @@ class AccountTagsRecord(NamedTuple):
         return f"{self.account_id}/{self.resource_id}"
 
 
-Record = Union[ImageRecord, SnapshotRecord, InstanceRecord, AccountTagsRecord]
+class RetentionRuleRecord(NamedTuple):
+    """A Recycle Bin retention rule (``rbin`` service), per account and region.
+
+    ``resource_tags`` / ``exclude_resource_tags`` hold ``(key, value)`` pairs; a ``None`` value
+    matches any value of the key. A rule without ``resource_tags`` is a Region-level rule.
+    ``status`` and ``lock_state`` move with the clock: see
+    :func:`botostub_ec2.operations.recycle_bin.rule_status` and ``rule_lock_state``.
+    """
+
+    identifier: str
+    region: str
+    owner_id: str
+    #: ``EBS_SNAPSHOT``, ``EC2_IMAGE`` or ``EBS_VOLUME``.
+    resource_type: str
+    retention_days: int
+    description: str | None = None
+    resource_tags: tuple[tuple[str, str | None], ...] = ()
+    exclude_resource_tags: tuple[tuple[str, str | None], ...] = ()
+    #: Tags of the rule itself (``TagResource``), not the tags it matches.
+    tags: Mapping[str, str] = EMPTY_TAGS
+    created_at: datetime | None = None
+    #: The rule reads ``pending`` (and retains nothing) until this time.
+    available_at: datetime | None = None
+    #: ``None`` (never locked), ``locked``, ``pending_unlock`` or ``unlocked``.
+    lock_state: str | None = None
+    unlock_delay_days: int | None = None
+    #: End of the unlock delay while ``pending_unlock``.
+    lock_end_time: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.identifier
+
+    @property
+    def is_region_level(self) -> bool:
+        return not self.resource_tags
+
+
+Record = Union[
+    ImageRecord, SnapshotRecord, InstanceRecord, AccountTagsRecord, RetentionRuleRecord
+]
 R = TypeVar("R", bound=tuple[Any, ...])
 
 class Index(NamedTuple):
@@ -219,6 +268,13 @@ INDEXES: dict[type[Any], dict[str, Index]] = {
         "volume_id": Index(("volumes",), lambda r: tuple(volume for _, volume in r.volumes)),
     },
     AccountTagsRecord: {"account_id": Index(("account_id",), lambda r: (r.account_id,))},
+    # Retention decisions look up the rules of one owner and resource type.
+    RetentionRuleRecord: {
+        "owner_type": Index(
+            ("owner_id", "resource_type"), lambda r: (f"{r.owner_id}/{r.resource_type}",)
+        ),
+        "owner_id": Index(("owner_id",), lambda r: (r.owner_id,)),
+    },
 }
 
 

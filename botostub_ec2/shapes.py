@@ -19,7 +19,15 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def protection_value(image: ImageRecord, now: datetime) -> str:
-    """What ``Image.DeregistrationProtection`` shows (see docs/fidelity.md for the cooldown)."""
+    """What ``Image.DeregistrationProtection`` shows at ``now``.
+
+    While a cooldown runs, the record holds the value chosen for that period
+    (``LifecycleOptions.cooldown_protection_value``, ``"disabled"`` by default); once it has
+    ended, protection is off and reads ``"disabled"`` (docs/fidelity/lifecycle.md).
+    """
+    until = image.protection_cooldown_until
+    if until is not None and now >= until:
+        return "disabled"
     return image.deregistration_protection
 
 

@@ -29,6 +29,7 @@ from .models import (
     freeze_tags,
 )
 from .operations import REGISTRY, OperationCall, OperationSpec
+from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
 
 log = logging.getLogger("botostub_ec2")
@@ -86,6 +87,10 @@ class Ec2Stub:
         (EC2) the fast-path dict against botocore's own parse of the rendered wire response.
         Default: the ``BOTOSTUB_EC2_STRICT`` environment variable (``1`` turns it on).
     :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
+
+    ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
+    where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
+    state of a restored image); change them on the stub.
     """
 
     def __init__(
@@ -114,6 +119,7 @@ class Ec2Stub:
             strict = os.environ.get("BOTOSTUB_EC2_STRICT", "") not in ("", "0", "false")
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
+        self.lifecycle = LifecycleOptions()
         self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
         self._calls: list[Call] = []
         self._lock = threading.Lock()

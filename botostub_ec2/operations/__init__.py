@@ -1,15 +1,18 @@
 """Operation families, one module each; importing this package registers every handler."""
 
-from . import images, instances, snapshots, sts, tags
+from . import image_lifecycle, images, instances, rbin, recycle_bin, snapshots, sts, tags
 from .base import REGISTRY, OperationCall, OperationSpec, operation
 
 __all__ = [
     "REGISTRY",
     "OperationCall",
     "OperationSpec",
+    "image_lifecycle",
     "images",
     "instances",
     "operation",
+    "rbin",
+    "recycle_bin",
     "snapshots",
     "sts",
     "tags",

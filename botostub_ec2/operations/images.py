@@ -105,12 +105,18 @@ def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str,
 
 
 def check_protection(call: OperationCall, image: ImageRecord) -> None:
-    """Deregistration protection (and its cooldown) blocks deregistration for everyone."""
+    """Deregistration protection (and its cooldown) blocks deregistration for everyone.
+
+    A cooldown is set only by disabling protection (enabling clears it), so while one is on
+    record the stored protection value is just what the image shows during it.
+    """
+    until = image.protection_cooldown_until
+    if until is not None:
+        if call.now < until:
+            raise Ec2Errors.deregistration_cooldown(image.image_id, format_iso(until))
+        return
     if image.deregistration_protection != "disabled":
         raise Ec2Errors.deregistration_protected(image.image_id)
-    until = image.protection_cooldown_until
-    if until is not None and call.now < until:
-        raise Ec2Errors.deregistration_cooldown(image.image_id, format_iso(until))
 
 
 def registered_users(call: OperationCall, snapshot_id: str, *, besides: str) -> list[ImageRecord]:
