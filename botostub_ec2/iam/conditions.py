@@ -12,6 +12,8 @@ keys"):
 * An operator without a set prefix on a multivalued key matches nothing (positive or negated), as
   the open-source simulator iam-simulate reports AWS confirmed; see docs/fidelity/iam.md.
 * ``Null``: ``true`` holds when the key is absent, ``false`` when it is present.
+* A policy value whose variable has no value in the request never matches; under a negated
+  operator it makes the condition false (the statement "does not match").
 * Policy values of typed operators (numbers, dates, booleans, IP ranges, base64) are parsed when
   the policy is built; a value IAM cannot parse makes the policy malformed. Request values that do
   not parse simply do not match.
@@ -192,9 +194,15 @@ class _Matcher:
     """Answers "does this request value satisfy the (positive) operator for some policy value"."""
 
     variables: tuple[str, ...] = ()
+    #: Templates holding variables (rendered per request).
+    _dynamic: tuple[Template, ...] = ()
 
     def any_match(self, value: str, context: RequestContext) -> bool:  # pragma: no cover
         raise NotImplementedError
+
+    def unresolved(self, context: RequestContext) -> bool:
+        """Whether some policy value holds a variable the request gives no value."""
+        return any(t.render(context.variable) is None for t in self._dynamic)
 
 
 class _ExactMatcher(_Matcher):
@@ -381,6 +389,10 @@ class Condition:
         matcher = self._matcher
         assert matcher is not None
         negated = self.negated
+        if negated and matcher.variables and matcher.unresolved(context):
+            # A value whose variable has no value "does not match": a negated operator cannot
+            # hold on it (VARS; iam-simulate agrees), so the condition is false.
+            return False
         set_operator = self.set_operator
         if set_operator is None:
             if context.is_multivalued(key):

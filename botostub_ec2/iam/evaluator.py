@@ -6,8 +6,8 @@ within a single account"; EC2 has no resource-based policies and is not an RCP s
 1. An explicit ``Deny`` that matches in any policy (SCP, identity, permissions boundary, session
    policy) denies.
 2. SCPs: every level of the organization (root, each OU, the account) needs a matching ``Allow``.
-   AWS words a missing allow as "with an explicit deny in a service control policy". SCPs do not
-   apply to the management account's principals nor to service-linked roles.
+   A missing allow is an implicit deny that AWS words "with an explicit deny in a service control
+   policy". SCPs do not apply to the management account's principals nor to service-linked roles.
 3. Identity-based policies (the user's or role's, plus the user's groups') need a matching ``Allow``.
    The account root user needs none (and no policy can be attached to it).
 4. A permissions boundary, when set, needs a matching ``Allow``.
@@ -392,10 +392,11 @@ class IamPolicyEvaluator:
                               for m in denies.get(lyr, ())]
                 return result("explicitDeny", layer, self._explicit_clause(layer, matched_denies),
                               True, all_denies)
-        # 2. Every SCP level must allow (AWS words this as an explicit deny).
+        # 2. Every SCP level must allow. The denial is implicit, but AWS words it "with an
+        # explicit deny in a service control policy" (ERR: "even if the denial is implicit").
         if scp_applies and not all(scp_level_allowed):
-            return result("explicitDeny", SCP, "with an explicit deny in a service control policy",
-                          True, ())
+            return result("implicitDeny", SCP, "with an explicit deny in a service control policy",
+                          False, ())
         root = kind == "root"
         # 3. Identity-based policies (the root user needs none).
         identity_allows = allows.get(IDENTITY, [])
