@@ -14,6 +14,7 @@ from typing import Any
 from .errors import PolicyEvaluationError
 
 Values = tuple[str, ...]
+_MULTI_TYPES = (list, tuple, set, frozenset)
 
 
 def _text(key: str, value: Any) -> str:
@@ -51,15 +52,14 @@ class RequestContext:
                 if isinstance(value, (str, bool, int, float)):
                     values[lowered] = (_text(key, value),)
                     multi.discard(lowered)
-                else:
-                    try:
-                        items = tuple(_text(key, item) for item in value)
-                    except TypeError:
-                        raise PolicyEvaluationError(
-                            f"context key {key!r} has an unusable value {value!r}"
-                        ) from None
-                    values[lowered] = items
+                elif isinstance(value, _MULTI_TYPES):
+                    values[lowered] = tuple(_text(key, item) for item in value)
                     multi.add(lowered)
+                else:
+                    raise PolicyEvaluationError(
+                        f"context key {key!r} has an unusable value {value!r}: use a string, "
+                        f"or a list of strings for a multivalued key"
+                    )
                 names[lowered] = key
         self._values = values
         self._multi = multi

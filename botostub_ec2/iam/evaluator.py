@@ -85,7 +85,7 @@ def _as_policy_list(value: PolicyList, label: str) -> list[tuple[PolicyInput, st
 def _load(item: PolicyInput, default_name: str) -> Policy:
     if isinstance(item, Policy):
         return item
-    if isinstance(item, (str,)) and not item.lstrip().startswith("{"):
+    if isinstance(item, str) and not item.lstrip().startswith(("{", "[")):
         return Policy.load(item)  # a file: named after it
     return Policy.load(item, name=default_name)
 

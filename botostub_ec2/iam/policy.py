@@ -211,7 +211,7 @@ class Policy:
              arn: str | None = None) -> Policy:
         """Build a policy from JSON text, a mapping, a file path, or return a :class:`Policy`.
 
-        A string starting with ``{`` is JSON; any other string is a file path.
+        A string starting with ``{`` (or ``[``) is JSON; any other string is a file path.
         """
         if isinstance(source, Policy):
             if (name is None or name == source.name) and (arn is None or arn == source.arn):
@@ -219,8 +219,12 @@ class Policy:
             return cls(source.document, name=name or source.name, arn=arn or source.arn)
         if isinstance(source, Mapping):
             return cls(source, name=name or "policy", arn=arn)
-        if isinstance(source, str) and source.lstrip().startswith("{"):
-            return cls(parse_json(source), name=name or "policy", arn=arn)
+        if isinstance(source, str) and source.lstrip().startswith(("{", "[")):
+            try:
+                document = parse_json(source)
+            except MalformedPolicyError as exc:
+                raise exc.located(name or "policy") from None
+            return cls(document, name=name or "policy", arn=arn)
         if isinstance(source, (str, os.PathLike)):
             path = Path(source)
             try:
@@ -229,7 +233,11 @@ class Policy:
                 raise MalformedPolicyError(
                     SYNTAX_ERROR, detail=f"policy is neither JSON nor a readable file: {exc}"
                 ) from None
-            return cls(parse_json(text), name=name or path.stem, arn=arn)
+            try:
+                document = parse_json(text)
+            except MalformedPolicyError as exc:
+                raise exc.located(name or path.stem) from None
+            return cls(document, name=name or path.stem, arn=arn)
         raise TypeError(
             f"a policy is JSON text, a mapping, a file path or a Policy, not {type(source).__name__}"
         )
