@@ -286,7 +286,7 @@ def _validate(document: Mapping[str, Any]) -> dict[str, Any]:
     if "Version" in document and version not in VERSIONS:
         raise _fail(SYNTAX_ERROR, "Version", f"Version must be one of {VERSIONS}, got {version!r}")
     policy_id = document.get("Id")
-    if policy_id is not None and not isinstance(policy_id, str):
+    if "Id" in document and not isinstance(policy_id, str):
         raise _fail(SYNTAX_ERROR, "Id", "Id must be a string")
     raw_statements = document.get("Statement")
     if isinstance(raw_statements, Mapping):
@@ -349,7 +349,7 @@ def _statement_syntax(raw: Any, where: str) -> dict[str, Any]:
     if not isinstance(effect, str) or effect.lower() not in ("allow", "deny"):
         raise _fail(SYNTAX_ERROR, where + ".Effect", f"Effect must be Allow or Deny, got {effect!r}")
     sid = raw.get("Sid")
-    if sid is not None and not isinstance(sid, str):
+    if "Sid" in raw and not isinstance(sid, str):
         raise _fail(SYNTAX_ERROR, where + ".Sid", "Sid must be a string")
     action_key = "NotAction" if "NotAction" in raw else "Action"
     actions = _string_list(raw[action_key], f"{where}.{action_key}") if action_key in raw else ()
@@ -357,8 +357,8 @@ def _statement_syntax(raw: Any, where: str) -> dict[str, Any]:
     resources = (_string_list(raw[resource_key], f"{where}.{resource_key}")
                  if resource_key in raw else ())
     conditions: dict[str, dict[str, tuple[str, ...]]] = {}
-    block = raw.get("Condition")
-    if block is not None:
+    if "Condition" in raw:
+        block = raw["Condition"]
         if not isinstance(block, Mapping):
             raise _fail(SYNTAX_ERROR, where + ".Condition", "Condition must be an object")
         for operator, keys in block.items():

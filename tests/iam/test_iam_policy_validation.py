@@ -70,6 +70,10 @@ MALFORMED = [
      doc(stmt(Effect="allow")), LEGACY_PARSING),
     ("effect-number", "GRAM §Effect is a string", doc(stmt(Effect=1)), SYNTAX_ERROR),
     ("sid-number", "GRAM §Sid is a string", doc(stmt(Sid=1)), SYNTAX_ERROR),
+    ("sid-null", "GRAM §Sid is a string", '{"Statement": {"Sid": null, "Effect": "Allow", '
+     '"Action": "ec2:*", "Resource": "*"}}', SYNTAX_ERROR),
+    ("condition-null", "COND §Condition is an object", '{"Statement": {"Condition": null, '
+     '"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}}', SYNTAX_ERROR),
     ("duplicate-sid", "STMT §Sids unique", doc(stmt(Sid="A"), stmt(Sid="A")), DUPLICATE_SID),
     ("sid-with-dash", "GRAM §Sid alphanumeric", doc(stmt(Sid="no-dash")), SID_NOT_ALPHANUMERIC),
     ("missing-action", "GRAM §Action or NotAction required", doc(stmt(Action=None)),

@@ -193,6 +193,8 @@ def known_malformed(document: dict[str, Any]) -> bool:
     for statement in document["Statement"]:
         if set(statement) - _VALID_ELEMENTS or statement["Effect"] not in ("Allow", "Deny"):
             return True
+        if not isinstance(statement.get("Condition", {}), dict):
+            return True
         for operator in statement.get("Condition", {}):
             base = operator.split(":", 1)[-1] if operator.startswith("For") else operator
             if operator.startswith("ForSomeValues:") or base.removesuffix("IfExists") not in \
