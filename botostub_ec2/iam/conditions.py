@@ -27,7 +27,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 from .arn import arn_like_source
 from .context import RequestContext
@@ -170,7 +170,7 @@ def parse_binary(text: str) -> bytes | None:
         return None
 
 
-IpNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_network(text: str) -> IpNetwork | None:
@@ -418,7 +418,7 @@ def _identity(text: str) -> str:
 
 
 def split_operator(operator: str) -> tuple[str | None, str, bool]:
-    """``(set operator 'any'/'all'/None, base operator, IfExists)``; MalformedPolicyError if unknown."""
+    """``(set operator 'any'/'all'/None, base, IfExists)``; MalformedPolicyError if unknown."""
     set_operator = None
     base = operator
     for prefix, kind in SET_PREFIXES.items():

@@ -35,7 +35,8 @@ class MalformedPolicyError(BotostubError, ValueError):
         self.policy = policy
         self.where = where
         self.detail = detail
-        location = " ".join(part for part in (f"policy {policy!r}" if policy else "", where) if part)
+        named = f"policy {policy!r}" if policy else ""
+        location = " ".join(part for part in (named, where) if part)
         extra = "; ".join(part for part in (location, detail) if part)
         super().__init__(f"{self.code}: {iam_message}" + (f" ({extra})" if extra else ""))
 

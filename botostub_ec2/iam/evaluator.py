@@ -8,7 +8,7 @@ within a single account"; EC2 has no resource-based policies and is not an RCP s
 2. SCPs: every level of the organization (root, each OU, the account) needs a matching ``Allow``.
    A missing allow is an implicit deny that AWS words "with an explicit deny in a service control
    policy". SCPs do not apply to the management account's principals nor to service-linked roles.
-3. Identity-based policies (the user's or role's, plus the user's groups') need a matching ``Allow``.
+3. Identity-based policies (the user's or role's, plus its groups') need a matching ``Allow``.
    The account root user needs none (and no policy can be attached to it).
 4. A permissions boundary, when set, needs a matching ``Allow``.
 5. Session policies, when the principal is a session and some are given, need a matching ``Allow``;
@@ -32,7 +32,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from ..permissions import AuthorizationRequest, ContextValue, Decision, Principal
 from .context import RequestContext
@@ -41,7 +41,7 @@ from .policy import Policy, PolicyInput, Statement
 
 log = logging.getLogger("botostub_ec2.iam")
 
-PolicyList = Union[PolicyInput, Sequence[PolicyInput], None]
+PolicyList = PolicyInput | Sequence[PolicyInput] | None
 
 IDENTITY = "identity"
 BOUNDARY = "permissions boundary"

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .arn import ResourcePattern
 from .conditions import Condition, compile_condition_block, split_operator
@@ -50,8 +50,6 @@ _VENDOR = re.compile(r"[a-zA-Z0-9\-.]+")
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
 )
-
-PolicyInput = Union[str, "os.PathLike[str]", Mapping[str, Any], "Policy"]
 
 
 class _Number:
@@ -90,7 +88,7 @@ def parse_json(text: str) -> Any:
 
 
 class Statement:
-    """One compiled statement. Matching an action is cheap; resources and conditions need context."""
+    """A compiled statement (action matching is cheap; resources and conditions need context)."""
 
     __slots__ = ("_action_regex", "actions", "conditions", "effect", "index", "is_deny",
                  "not_action", "not_resource", "policy_name", "resources", "sid", "variables")
@@ -161,7 +159,9 @@ class Statement:
         """``policy/Sid`` or ``policy/Statement[i]`` (for reports)."""
         return f"{self.policy_name}/{self.sid or f'Statement[{self.index}]'}"
 
-    def document(self, principals: Sequence[str] = (), groups: Sequence[str] = ()) -> dict[str, Any]:
+    def document(
+        self, principals: Sequence[str] = (), groups: Sequence[str] = ()
+    ) -> dict[str, Any]:
         """The statement as a decoded authorization message lists it (``matchedStatements``)."""
         return {
             "statementId": self.sid or "",
@@ -239,11 +239,16 @@ class Policy:
                 raise exc.located(name or path.stem) from None
             return cls(document, name=name or path.stem, arn=arn)
         raise TypeError(
-            f"a policy is JSON text, a mapping, a file path or a Policy, not {type(source).__name__}"
+            "a policy is JSON text, a mapping, a file path or a Policy, "
+            f"not {type(source).__name__}"
         )
 
     def __repr__(self) -> str:
         return f"<Policy {self.name!r}: {len(self.statements)} statement(s)>"
+
+
+#: What a policy can be given as: JSON text, a mapping, a file path, or a :class:`Policy`.
+PolicyInput = str | os.PathLike[str] | Mapping[str, Any] | Policy
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -347,7 +352,8 @@ def _statement_syntax(raw: Any, where: str) -> dict[str, Any]:
         raise _fail(SYNTAX_ERROR, where, "a statement has Resource or NotResource, not both")
     effect = raw.get("Effect")
     if not isinstance(effect, str) or effect.lower() not in ("allow", "deny"):
-        raise _fail(SYNTAX_ERROR, where + ".Effect", f"Effect must be Allow or Deny, got {effect!r}")
+        raise _fail(SYNTAX_ERROR, where + ".Effect",
+                    f"Effect must be Allow or Deny, got {effect!r}")
     sid = raw.get("Sid")
     if "Sid" in raw and not isinstance(sid, str):
         raise _fail(SYNTAX_ERROR, where + ".Sid", "Sid must be a string")

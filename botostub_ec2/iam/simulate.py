@@ -25,7 +25,7 @@ EC2 would put in its ``UnauthorizedOperation`` message).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 from ..permissions import Principal
 from .evaluator import SCP, Evaluation, IamPolicyEvaluator, PolicyList
@@ -34,7 +34,7 @@ DEFAULT_CALLER = "arn:aws:iam::123456789012:user/botostub"
 
 #: ``{key: value-or-list}`` or IAM's ``ContextEntries`` list
 #: (``[{"ContextKeyName", "ContextKeyValues", "ContextKeyType"}]``).
-ContextEntries = Union[Mapping[str, Any], Sequence[Mapping[str, Any]], None]
+ContextEntries = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 def context_from_entries(entries: ContextEntries) -> dict[str, Any]:

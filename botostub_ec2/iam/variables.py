@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Union
 
 VARIABLES_VERSION = "2012-10-17"
 
@@ -26,7 +25,7 @@ VARIABLES_VERSION = "2012-10-17"
 GlobPart = tuple[str, str]  # ("glob", text)
 LiteralPart = tuple[str, str]  # ("literal", text)
 VariablePart = tuple[str, str, str | None]  # ("var", key lower-cased, default or None)
-Part = Union[GlobPart, LiteralPart, VariablePart]
+Part = GlobPart | LiteralPart | VariablePart
 Token = tuple[str, bool]
 
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")

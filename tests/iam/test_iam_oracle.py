@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from iam_cases import ACCOUNT, ALL_CASES, MANAGEMENT, Case
 from test_iam_table import evaluator_for
 

@@ -3,17 +3,18 @@ algebra of IAM's evaluation logic (deny wins, allows are monotone)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from iam_cases import IMAGE, IMAGE_CONTEXT, USER
 
 from botostub_ec2.iam import IamPolicyEvaluator, MalformedPolicyError, Policy
 from botostub_ec2.iam.conditions import OPERATORS, parse_date
 from botostub_ec2.permissions import AuthorizationRequest, Decision, Principal
-from iam_cases import IMAGE, IMAGE_CONTEXT, USER
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -38,7 +39,7 @@ WORDS = ["prod", "dev", "*", "p*", "?rod", "${aws:username}", "${aws:PrincipalTa
          "${*}", "10", "8.5", "true", "false", "2024-01-01T00:00:00Z", "1717243200",
          "203.0.113.0/24", "10.0.0.1", "arn:aws:iam::111122223333:*", "QUJD", "", "x y",
          "2024-13-45", "not-an-ip/99"]
-OPERATOR_NAMES = sorted(OPERATORS) + ["StringEqualz", "stringequals", "NullIfExists"]
+OPERATOR_NAMES = [*sorted(OPERATORS), "StringEqualz", "stringequals", "NullIfExists"]
 operator_names = st.builds(
     lambda prefix, base, suffix: prefix + base + suffix,
     st.sampled_from(["", "", "ForAnyValue:", "ForAllValues:", "ForSomeValues:"]),
@@ -86,7 +87,7 @@ def documents(draw: Any) -> dict[str, Any]:
 
 
 context_values = st.one_of(st.sampled_from(WORDS), st.lists(st.sampled_from(WORDS), max_size=3))
-contexts = st.dictionaries(st.sampled_from(KEYS + ["aws:PrincipalTag/img", "aws:username"]),
+contexts = st.dictionaries(st.sampled_from([*KEYS, "aws:PrincipalTag/img", "aws:username"]),
                            context_values, max_size=6)
 
 
@@ -105,10 +106,8 @@ def build(document: Any) -> Policy | None:
 def test_arbitrary_json_is_loaded_or_rejected_never_crashes(value: Any) -> None:
     text = json.dumps(value)
     if text.lstrip().startswith(("{", "[")):  # other text would name a file
-        try:
+        with contextlib.suppress(MalformedPolicyError):
             Policy.load(text)
-        except MalformedPolicyError:
-            pass
     if isinstance(value, str):
         return  # a plain string names a policy file
     try:
@@ -122,10 +121,8 @@ def test_arbitrary_json_is_loaded_or_rejected_never_crashes(value: Any) -> None:
 @SETTINGS
 @given(st.text(max_size=60))
 def test_arbitrary_text_is_loaded_or_rejected(text: str) -> None:
-    try:
+    with contextlib.suppress(MalformedPolicyError):
         Policy.load("{" + text)
-    except MalformedPolicyError:
-        pass
 
 
 @SETTINGS
