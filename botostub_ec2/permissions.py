@@ -50,21 +50,21 @@ class Principal:
     def for_account(cls, account_id: str, name: str = "botostub") -> Principal:
         return cls(f"arn:aws:iam::{account_id}:user/{name}")
 
-    @property
+    @functools.cached_property
     def account_id(self) -> str:
         return self.arn.split(":")[4]
 
-    @property
+    @functools.cached_property
     def partition(self) -> str:
         return self.arn.split(":")[1]
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
         """``user``, ``assumed-role``, ``federated-user``, ``role`` or ``root``."""
         resource = self.arn.split(":", 5)[5]
         return resource.split("/", 1)[0]
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The user name, or ``role/session`` for a role session (last path parts of the ARN)."""
         resource = self.arn.split(":", 5)[5]

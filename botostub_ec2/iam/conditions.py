@@ -303,8 +303,8 @@ class _IpMatcher(_Matcher):
 class Condition:
     """One ``Operator: {key: values}`` pair of a statement's ``Condition`` block, compiled."""
 
-    __slots__ = ("_matcher", "if_exists", "key", "key_name", "negated", "null_wants_absent",
-                 "operator", "raw_values", "set_operator", "spec")
+    __slots__ = ("_has_variables", "_is_null", "_matcher", "if_exists", "key", "key_name", "negated",
+                 "null_wants_absent", "operator", "raw_values", "set_operator", "spec")
 
     def __init__(
         self,
@@ -325,7 +325,9 @@ class Condition:
         self.negated = spec.negated
         self.null_wants_absent: tuple[bool, ...] = ()
         self._matcher: _Matcher | None = None
+        self._has_variables = False
         family = spec.family
+        self._is_null = family == "null"
         if family == "null":
             wants = []
             for raw in raw_values:
@@ -350,6 +352,7 @@ class Condition:
                 self._matcher = _RegexMatcher(templates, tokens_source)
             else:
                 self._matcher = _RegexMatcher(templates, arn_like_source)
+            self._has_variables = bool(self._matcher.variables)
             return
         if family == "numeric":
             numbers = [_parsed(parse_number, operator, key, raw, "not a number")
@@ -373,34 +376,31 @@ class Condition:
         return self._matcher.variables if self._matcher is not None else ()
 
     def evaluate(self, context: RequestContext) -> bool:
-        key = self.key
-        values = context.get(key)
-        if self.spec.family == "null":
+        values = context.get(self.key)
+        if self._is_null:
             absent = values is None
             return any(wants_absent == absent for wants_absent in self.null_wants_absent)
-        if values is None or (self.set_operator is not None and not values):
+        set_operator = self.set_operator
+        if values is None or (set_operator is not None and not values):
             if self.if_exists:
                 return True
-            if self.set_operator == "any":
-                return False
-            if self.set_operator == "all":
-                return True
-            return self.negated
+            if set_operator is None:
+                return self.negated
+            return set_operator == "all"
         matcher = self._matcher
         assert matcher is not None
         negated = self.negated
-        if negated and matcher.variables and matcher.unresolved(context):
+        if negated and self._has_variables and matcher.unresolved(context):
             # A value whose variable has no value "does not match": a negated operator cannot
             # hold on it (VARS; iam-simulate agrees), so the condition is false.
             return False
-        set_operator = self.set_operator
         if set_operator is None:
-            if context.is_multivalued(key):
+            if context.is_multivalued(self.key):
                 return False
-            return matcher.any_match(values[0], context) != negated
+            return matcher.any_match(values[0], context) is not negated
         if set_operator == "any":
-            return any(matcher.any_match(v, context) != negated for v in values)
-        return all(matcher.any_match(v, context) != negated for v in values)
+            return any(matcher.any_match(v, context) is not negated for v in values)
+        return all(matcher.any_match(v, context) is not negated for v in values)
 
     def document(self) -> dict[str, Any]:
         """The condition as a decoded authorization message lists it."""

@@ -8,13 +8,14 @@ Booleans become ``"true"``/``"false"``, numbers their decimal text; ``None`` mea
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .errors import PolicyEvaluationError
 
 Values = tuple[str, ...]
 _MULTI_TYPES = (list, tuple, set, frozenset)
+_SCALAR_TYPES = (str, bool, int, float)
 
 
 def _text(key: str, value: Any) -> str:
@@ -30,63 +31,100 @@ def _text(key: str, value: Any) -> str:
     )
 
 
-class RequestContext:
-    """Context keys, lower-cased, each with its values and whether it is multivalued."""
+def lowered(layer: Mapping[str, Any]) -> dict[str, Any]:
+    """``layer`` with lower-cased keys, its values checked (PolicyEvaluationError if unusable)."""
+    try:
+        result = {key.lower(): value for key, value in layer.items()}
+    except AttributeError:
+        raise PolicyEvaluationError(
+            f"context keys must be strings, got {sorted(map(repr, layer))}") from None
+    for key, value in result.items():
+        if value is None or value.__class__ is str:
+            continue
+        if isinstance(value, _MULTI_TYPES):
+            usable = all(isinstance(item, _SCALAR_TYPES) for item in value)
+        else:
+            usable = isinstance(value, _SCALAR_TYPES)
+        if not usable:
+            raise PolicyEvaluationError(
+                f"context key {key!r} has an unusable value {value!r}: use a string, or a list "
+                f"of strings for a multivalued key"
+            )
+    return result
 
-    __slots__ = ("_multi", "_values", "original_keys")
+
+class RequestContext:
+    """Context keys, lower-cased, each with its values and whether it is multivalued.
+
+    Built once per request from layers of mappings (later layers win; ``None`` removes a key).
+    Every value is type-checked up front, so a malformed context fails the whole evaluation;
+    values are turned into tuples only when a policy reads them.
+    """
+
+    __slots__ = ("_cache", "_layers", "_raw")
 
     def __init__(self, layers: Iterable[Mapping[str, Any]]) -> None:
-        values: dict[str, Values] = {}
-        multi: set[str] = set()
-        names: dict[str, str] = {}
-        for layer in layers:
-            for key, value in layer.items():
-                if not isinstance(key, str):
-                    raise PolicyEvaluationError(f"context keys must be strings, got {key!r}")
-                lowered = key.lower()
-                if value is None:
-                    values.pop(lowered, None)
-                    multi.discard(lowered)
-                    names.pop(lowered, None)
-                    continue
-                if isinstance(value, (str, bool, int, float)):
-                    values[lowered] = (_text(key, value),)
-                    multi.discard(lowered)
-                elif isinstance(value, _MULTI_TYPES):
-                    values[lowered] = tuple(_text(key, item) for item in value)
-                    multi.add(lowered)
-                else:
-                    raise PolicyEvaluationError(
-                        f"context key {key!r} has an unusable value {value!r}: use a string, "
-                        f"or a list of strings for a multivalued key"
-                    )
-                names[lowered] = key
-        self._values = values
-        self._multi = multi
-        #: ``lower-cased key -> the spelling it was given with`` (for reports).
-        self.original_keys = names
+        self._layers = tuple(layers)
+        raw: dict[str, Any] = {}
+        for layer in self._layers:
+            raw.update(lowered(layer))
+        self._raw = raw
+        self._cache: dict[str, Values] = {}
+
+    @classmethod
+    def from_lowered(cls, raw: dict[str, Any], layers: tuple[Mapping[str, Any], ...]) -> RequestContext:
+        """A context from keys already lower-cased and checked by :func:`lowered` (fast path)."""
+        context = cls.__new__(cls)
+        context._layers = layers
+        context._raw = raw
+        context._cache = {}
+        return context
+
+    def _spelling(self, key: str) -> str:
+        """The key as the request (or configuration) spelled it, for messages and reports."""
+        for layer in reversed(self._layers):
+            for name in layer:
+                if name.lower() == key:
+                    return name
+        return key
 
     def get(self, key: str) -> Values | None:
         """Values of ``key`` (lower-cased), or None when absent."""
-        return self._values.get(key)
+        value = self._raw.get(key)
+        if value is None:
+            return None
+        if value.__class__ is str:
+            return (value,)
+        cached = self._cache.get(key)
+        if cached is None:
+            spelled = self._spelling(key)
+            if isinstance(value, _MULTI_TYPES):
+                cached = tuple(_text(spelled, item) for item in value)
+            else:
+                cached = (_text(spelled, value),)
+            self._cache[key] = cached
+        return cached
 
     def is_multivalued(self, key: str) -> bool:
-        return key in self._multi
+        return isinstance(self._raw.get(key), _MULTI_TYPES)
 
     def variable(self, key: str) -> str | None:
         """The value a policy variable takes: only a present, single-valued key has one."""
-        if key in self._multi:
+        value = self._raw.get(key)
+        if value is None or isinstance(value, _MULTI_TYPES):
             return None
-        values = self._values.get(key)
-        return values[0] if values else None
+        return value if value.__class__ is str else _text(self._spelling(key), value)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._values
+        return self._raw.get(key) is not None  # type: ignore[call-overload]
 
-    def items(self) -> Iterable[tuple[str, Values]]:
-        """``(key as given, values)`` pairs."""
-        names = self.original_keys
-        return ((names[k], v) for k, v in self._values.items())
+    def items(self) -> Iterator[tuple[str, Values]]:
+        """``(key as given, values)`` pairs of the present keys."""
+        for key, value in self._raw.items():
+            if value is not None:
+                values = self.get(key)
+                assert values is not None
+                yield self._spelling(key), values
 
     def __len__(self) -> int:
-        return len(self._values)
+        return sum(1 for value in self._raw.values() if value is not None)

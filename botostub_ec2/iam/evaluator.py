@@ -31,11 +31,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ..permissions import AuthorizationRequest, ContextValue, Decision, Principal
-from .context import RequestContext
+from .context import RequestContext, lowered
 from .errors import PolicyEvaluationError
 from .policy import Policy, PolicyInput, Statement
 
@@ -49,13 +49,14 @@ SESSION = "session"
 SCP = "service control"
 ERROR = "error"
 
-#: The order in which a denial names a policy type when several deny (AWS names only one).
 _EXPLICIT_PHRASES = {
     SCP: "a service control policy",
     IDENTITY: "an identity-based policy",
     BOUNDARY: "a permissions boundary",
     SESSION: "a session policy",
 }
+#: The order in which a denial names a policy type when several deny (AWS names only one).
+_LAYER_ORDER = {SCP: 0, IDENTITY: 1, BOUNDARY: 2, SESSION: 3}
 _IMPLICIT_PHRASES = {
     IDENTITY: "identity-based policy",
     BOUNDARY: "permissions boundary",
@@ -69,7 +70,10 @@ DEFAULT_CONTEXT: Mapping[str, ContextValue] = {
     "aws:SourceIp": "192.0.2.10",
     "aws:PrincipalIsAWSService": "false",
 }
-_SESSION_DEFAULTS: Mapping[str, ContextValue] = {"aws:MultiFactorAuthPresent": "false"}
+_SESSION_CONTEXT: Mapping[str, ContextValue] = {
+    **DEFAULT_CONTEXT, "aws:MultiFactorAuthPresent": "false"}
+_LOWERED_DEFAULT_CONTEXT = lowered(DEFAULT_CONTEXT)
+_LOWERED_SESSION_CONTEXT = lowered(_SESSION_CONTEXT)
 
 ContextInput = Mapping[str, ContextValue | None]
 
@@ -142,6 +146,7 @@ class IamIdentity:
             tuple(_load(p, name) for p, name in _as_policy_list(session_policies, "session"))
         )
         self.context: dict[str, ContextValue | None] = dict(context or {})
+        self.lowered_context = lowered(self.context)
         self.scps = None if scps is None else _scp_levels(scps)
 
     def attached(self, principal_kind: str) -> dict[str, tuple[AttachedPolicy, ...]]:
@@ -186,8 +191,7 @@ def _scp_levels(levels: Sequence[PolicyList]) -> tuple[tuple[Policy, ...], ...]:
     return tuple(result)
 
 
-@dataclass(frozen=True)
-class MatchedStatement:
+class MatchedStatement(NamedTuple):
     """A statement that matched the request, and where it came from."""
 
     statement: Statement
@@ -201,8 +205,7 @@ class MatchedStatement:
         return self.policy.name
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """Everything the evaluator found out about one request (what :func:`simulate` reports).
 
     ``eval_decision`` is IAM's vocabulary: ``allowed``, ``explicitDeny`` or ``implicitDeny``.
@@ -219,7 +222,7 @@ class Evaluation:
     allowed_by_organizations: bool | None
     allowed_by_boundary: bool | None
     missing_context_values: tuple[str, ...]
-    context: RequestContext | None = field(default=None, repr=False, compare=False)
+    context: RequestContext | None = None
 
     @property
     def allowed(self) -> bool:
@@ -274,6 +277,7 @@ class IamPolicyEvaluator:
         self.scps = _scp_levels(scps) if scps else ()
         self.management_account_id = management_account_id
         self.context: dict[str, ContextValue | None] = dict(context or {})
+        self._lowered_context = lowered(self.context)
         self.identities: dict[str, IamIdentity] = dict(identities or {})
         self._roles_by_name: dict[tuple[str, str], IamIdentity] = {}
         for arn, identity in self.identities.items():
@@ -330,11 +334,16 @@ class IamPolicyEvaluator:
         self, principal: Principal, identity: IamIdentity, context: Mapping[str, Any]
     ) -> RequestContext:
         """The context the policies see: defaults, the request's keys, then configured ones."""
-        layers: list[Mapping[str, Any]] = [DEFAULT_CONTEXT]
-        if principal.kind in _SESSION_KINDS:
-            layers.append(_SESSION_DEFAULTS)
-        layers.extend((principal.condition_keys, context, self.context, identity.context))
-        return RequestContext(layers)
+        session = principal.kind in _SESSION_KINDS
+        raw = dict(_LOWERED_SESSION_CONTEXT if session else _LOWERED_DEFAULT_CONTEXT)
+        if "aws:PrincipalArn" not in context:  # the stub's context already carries them
+            raw.update(lowered(principal.condition_keys))
+        raw.update(lowered(context))
+        raw.update(self._lowered_context)
+        raw.update(identity.lowered_context)
+        return RequestContext.from_lowered(raw, (
+            _SESSION_CONTEXT if session else DEFAULT_CONTEXT, principal.condition_keys, context,
+            self.context, identity.context))
 
     def evaluate(
         self,
@@ -351,70 +360,73 @@ class IamPolicyEvaluator:
         candidates = self._candidates_for(identity, kind, action)
         ctx = self.request_context(principal, identity, context or {})
 
-        denies: dict[str, list[MatchedStatement]] = {}
+        denies: list[MatchedStatement] = []
         allows: dict[str, list[MatchedStatement]] = {}
         for layer, entries in candidates.layers.items():
+            layer_allows: list[MatchedStatement] = []
             for attached, statement in entries:
                 if statement.matches_resource(resource, ctx) and statement.matches_conditions(ctx):
                     matched = MatchedStatement(statement, layer, attached.source_type,
                                                attached.policy, attached.group)
-                    (denies if statement.is_deny else allows).setdefault(layer, []).append(matched)
+                    (denies if statement.is_deny else layer_allows).append(matched)
+            allows[layer] = layer_allows
         scp_applies = bool(candidates.scp_levels) and self._subject_to_scps(principal)
-        scp_level_allowed: list[bool] = []
+        allowed_by_orgs: bool | None = None
         if scp_applies:
+            allowed_by_orgs = True
             for level in candidates.scp_levels:
                 level_allows = False
                 for attached, statement in level:
                     if statement.matches_resource(resource, ctx) and \
                             statement.matches_conditions(ctx):
                         if statement.is_deny:
-                            denies.setdefault(SCP, []).append(
+                            denies.append(
                                 MatchedStatement(statement, SCP, "none", attached.policy))
                         else:
                             level_allows = True
-                scp_level_allowed.append(level_allows)
+                allowed_by_orgs = allowed_by_orgs and level_allows
 
         missing = _missing_keys(candidates, ctx)
-        allowed_by_orgs = all(scp_level_allowed) if scp_applies else None
-        has_boundary = BOUNDARY in candidates.layers
-        allowed_by_boundary = bool(allows.get(BOUNDARY)) if has_boundary else None
+        has_boundary = BOUNDARY in allows
+        allowed_by_boundary = bool(allows[BOUNDARY]) if has_boundary else None
 
         def result(decision: str, layer: str | None, reason: str, explicit: bool,
-                   matched: Iterable[MatchedStatement]) -> Evaluation:
+                   matched: tuple[MatchedStatement, ...]) -> Evaluation:
             return Evaluation(action, resource, decision, layer, reason, explicit,
-                              tuple(matched), allowed_by_orgs, allowed_by_boundary, missing, ctx)
+                              matched, allowed_by_orgs, allowed_by_boundary, missing, ctx)
 
         # 1. Explicit deny anywhere (named in the order AWS's flowchart visits the layers).
-        for layer in (SCP, IDENTITY, BOUNDARY, SESSION):
-            matched_denies = denies.get(layer)
-            if matched_denies:
-                all_denies = [m for lyr in (SCP, IDENTITY, BOUNDARY, SESSION)
-                              for m in denies.get(lyr, ())]
-                return result("explicitDeny", layer, self._explicit_clause(layer, matched_denies),
-                              True, all_denies)
+        if denies:
+            ordered = tuple(sorted(denies, key=lambda m: _LAYER_ORDER[m.layer]))
+            layer = ordered[0].layer
+            return result("explicitDeny", layer, self._explicit_clause(layer, ordered), True,
+                          ordered)
         # 2. Every SCP level must allow. The denial is implicit, but AWS words it "with an
         # explicit deny in a service control policy" (ERR: "even if the denial is implicit").
-        if scp_applies and not all(scp_level_allowed):
+        if allowed_by_orgs is False:
             return result("implicitDeny", SCP, "with an explicit deny in a service control policy",
                           False, ())
-        root = kind == "root"
-        # 3. Identity-based policies (the root user needs none).
-        identity_allows = allows.get(IDENTITY, [])
-        if not root and not identity_allows:
+        if kind == "root":
+            # The root user needs no identity policy (and none can be attached to it).
+            return result("allowed", None, "", False, ())
+        # 3. Identity-based policies.
+        identity_allows = allows.get(IDENTITY)
+        if not identity_allows:
             return result("implicitDeny", IDENTITY, _implicit_clause(IDENTITY, action), False, ())
         # 4. Permissions boundary.
-        if not root and has_boundary and not allows.get(BOUNDARY):
+        if has_boundary and not allowed_by_boundary:
             return result("implicitDeny", BOUNDARY, _implicit_clause(BOUNDARY, action), False, ())
         # 5. Session policies.
-        if not root and kind in _SESSION_KINDS:
-            if SESSION in candidates.layers:
-                if not allows.get(SESSION):
+        if kind in _SESSION_KINDS:
+            session_allows = allows.get(SESSION)
+            if session_allows is not None:
+                if not session_allows:
                     return result("implicitDeny", SESSION, _implicit_clause(SESSION, action),
                                   False, ())
             elif kind == "federated-user":
                 # GetFederationToken without session policies: the session has no permissions.
                 return result("implicitDeny", SESSION, _implicit_clause(SESSION, action), False, ())
-        return result("allowed", None, "", False, identity_allows)
+        return result("allowed", None, "", False, tuple(identity_allows))
 
     def _explicit_clause(self, layer: str, matched: Sequence[MatchedStatement]) -> str:
         clause = f"with an explicit deny in {_EXPLICIT_PHRASES[layer]}"
@@ -444,7 +456,7 @@ class IamPolicyEvaluator:
                         if s.matches_action(action)
                     )
             levels = identity.scps if identity.scps is not None else self.scps
-            found = _Candidates(layers, self._scp_candidates(levels, action))
+            found = _Candidates(layers, self._scp_candidates(levels, action), _read_keys(layers))
             self._candidates[key] = found
         return found
 
@@ -491,24 +503,30 @@ class _Candidates:
 
     layers: Mapping[str, tuple[tuple[AttachedPolicy, Statement], ...]]
     scp_levels: tuple[tuple[tuple[AttachedPolicy, Statement], ...], ...]
+    #: ``(lower-cased key, spelling)`` of every key the identity-side statements read.
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 def _implicit_clause(layer: str, action: str) -> str:
     return f"because no {_IMPLICIT_PHRASES[layer]} allows the {action} action"
 
 
-def _missing_keys(candidates: _Candidates, context: RequestContext) -> tuple[str, ...]:
-    """Keys the applicable identity-side statements read that the request does not carry."""
-    missing: dict[str, str] = {}
-    for entries in candidates.layers.values():
+def _read_keys(
+    layers: Mapping[str, tuple[tuple[AttachedPolicy, Statement], ...]],
+) -> tuple[tuple[str, str], ...]:
+    keys: dict[str, str] = {}
+    for entries in layers.values():
         for _, statement in entries:
             for condition in statement.conditions:
-                if condition.key not in context:
-                    missing.setdefault(condition.key, condition.key_name)
+                keys.setdefault(condition.key, condition.key_name)
             for variable in statement.variables:
-                if variable not in context:
-                    missing.setdefault(variable, variable)
-    return tuple(sorted(missing.values(), key=str.lower))
+                keys.setdefault(variable, variable)
+    return tuple(sorted(keys.items(), key=lambda item: item[1].lower()))
+
+
+def _missing_keys(candidates: _Candidates, context: RequestContext) -> tuple[str, ...]:
+    """Keys the applicable identity-side statements read that the request does not carry."""
+    return tuple(spelling for key, spelling in candidates.keys if key not in context)
 
 
 def _is_service_linked_role(principal: Principal) -> bool:

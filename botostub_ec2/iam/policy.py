@@ -141,11 +141,16 @@ class Statement:
     def matches_resource(self, arn: str, context: RequestContext) -> bool:
         """``Resource`` / ``NotResource`` against the request's resource ARN."""
         resolve = context.variable
-        listed = any(pattern.matches(arn, resolve) for pattern in self.resources)
-        return listed != self.not_resource
+        for pattern in self.resources:
+            if pattern.matches(arn, resolve):
+                return not self.not_resource
+        return self.not_resource
 
     def matches_conditions(self, context: RequestContext) -> bool:
-        return all(condition.evaluate(context) for condition in self.conditions)
+        for condition in self.conditions:
+            if not condition.evaluate(context):
+                return False
+        return True
 
     def matches(self, action: str, arn: str, context: RequestContext) -> bool:
         return (
