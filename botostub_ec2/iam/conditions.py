@@ -303,7 +303,8 @@ class _IpMatcher(_Matcher):
 class Condition:
     """One ``Operator: {key: values}`` pair of a statement's ``Condition`` block, compiled."""
 
-    __slots__ = ("_has_variables", "_is_null", "_matcher", "if_exists", "key", "key_name", "negated",
+    __slots__ = ("_has_variables", "_is_null", "_matcher", "if_exists", "key", "key_name",
+                 "negated",
                  "null_wants_absent", "operator", "raw_values", "set_operator", "spec")
 
     def __init__(

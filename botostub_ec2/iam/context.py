@@ -72,7 +72,9 @@ class RequestContext:
         self._cache: dict[str, Values] = {}
 
     @classmethod
-    def from_lowered(cls, raw: dict[str, Any], layers: tuple[Mapping[str, Any], ...]) -> RequestContext:
+    def from_lowered(
+        cls, raw: dict[str, Any], layers: tuple[Mapping[str, Any], ...]
+    ) -> RequestContext:
         """A context from keys already lower-cased and checked by :func:`lowered` (fast path)."""
         context = cls.__new__(cls)
         context._layers = layers
@@ -84,8 +86,8 @@ class RequestContext:
         """The key as the request (or configuration) spelled it, for messages and reports."""
         for layer in reversed(self._layers):
             for name in layer:
-                if name.lower() == key:
-                    return name
+                if str(name).lower() == key:
+                    return str(name)
         return key
 
     def get(self, key: str) -> Values | None:

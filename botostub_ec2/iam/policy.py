@@ -147,7 +147,7 @@ class Statement:
         return self.not_resource
 
     def matches_conditions(self, context: RequestContext) -> bool:
-        for condition in self.conditions:
+        for condition in self.conditions:  # noqa: SIM110 - a plain loop is cheaper than all()
             if not condition.evaluate(context):
                 return False
         return True
