@@ -23,8 +23,16 @@ from .errors import (
     ServiceError,
     UnhandledOperationError,
 )
-from .models import BlockDevice, Call, ImageRecord, InstanceRecord, SnapshotRecord
+from .models import (
+    BlockDevice,
+    Call,
+    ImageRecord,
+    InstanceRecord,
+    RetentionRuleRecord,
+    SnapshotRecord,
+)
 from .operations import OperationCall
+from .options import LifecycleOptions
 from .permissions import (
     AllowAll,
     AuthorizationRequest,
@@ -76,11 +84,13 @@ __all__ = [
     "ImageRecord",
     "InstanceRecord",
     "MalformedPolicyError",
+    "LifecycleOptions",
     "MemoryBackend",
     "OperationCall",
     "PermissionEvaluator",
     "Principal",
     "ResponseValidationError",
+    "RetentionRuleRecord",
     "SeedError",
     "ServiceError",
     "SnapshotRecord",

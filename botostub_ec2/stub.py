@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -14,11 +15,11 @@ from typing import Any, TypeVar, cast
 from botocore.model import OperationModel
 from botocore.validate import validate_parameters
 
-from . import hooks, responses
+from . import hooks, responses, wire
 from .backends import MemoryBackend, StateBackend
 from .clock import Clock, parse_time
 from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
-from .ids import new_request_id, new_resource_id
+from .ids import new_request_id, new_resource_id, private_ip_for
 from .models import (
     BlockDevice,
     Call,
@@ -28,9 +29,11 @@ from .models import (
     freeze_tags,
 )
 from .operations import REGISTRY, OperationCall, OperationSpec
+from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
 
 log = logging.getLogger("botostub_ec2")
+_new_tuple = tuple.__new__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,8 +83,14 @@ class Ec2Stub:
     :param principals: map of access key id to principal ARN: clients signing with that key act
         as that principal (and its account).
     :param passthrough: let unemulated operations continue (to moto, or to AWS).
-    :param strict: validate every success response against the botocore output shape.
+    :param strict: check every answer: success bodies against the botocore output shape, and
+        (EC2) the fast-path dict against botocore's own parse of the rendered wire response.
+        Default: the ``BOTOSTUB_EC2_STRICT`` environment variable (``1`` turns it on).
     :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
+
+    ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
+    where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
+    state of a restored image); change them on the stub.
     """
 
     def __init__(
@@ -94,7 +103,7 @@ class Ec2Stub:
         principal: str | Principal | None = None,
         principals: Mapping[str, str | Principal] | None = None,
         passthrough: bool = False,
-        strict: bool = False,
+        strict: bool | None = None,
         clock: Clock | None = None,
     ) -> None:
         if not (len(account_id) == 12 and account_id.isdigit()):
@@ -102,12 +111,15 @@ class Ec2Stub:
         self.account_id = account_id
         self.region = region
         self.backend: StateBackend = backend if backend is not None else MemoryBackend()
-        self.evaluator: PermissionEvaluator = as_evaluator(evaluator)
+        self._evaluator: PermissionEvaluator = as_evaluator(evaluator)
         self.principal = _as_principal(principal) if principal else Principal.for_account(account_id)
         self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
         self.passthrough = passthrough
+        if strict is None:
+            strict = os.environ.get("BOTOSTUB_EC2_STRICT", "") not in ("", "0", "false")
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
+        self.lifecycle = LifecycleOptions()
         self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
         self._calls: list[Call] = []
         self._lock = threading.Lock()
@@ -116,6 +128,15 @@ class Ec2Stub:
     def __repr__(self) -> str:
         return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
                 f"active={self.active})")
+
+    @property
+    def evaluator(self) -> PermissionEvaluator:
+        """The permission evaluator; assign an evaluator, a plain callable, or None (allow all)."""
+        return self._evaluator
+
+    @evaluator.setter
+    def evaluator(self, value: EvaluatorLike | None) -> None:
+        self._evaluator = as_evaluator(value)
 
     # -- activation -----------------------------------------------------------------------------
 
@@ -336,20 +357,31 @@ class Ec2Stub:
         state: str = "completed",
         start_time: datetime | str | None = None,
         encrypted: bool = False,
+        public: bool = False,
+        shared_with: Iterable[str] = (),
+        volume_id: str | None = None,
     ) -> SnapshotRecord:
-        """Seed a snapshot that no image uses (yet)."""
+        """Seed a snapshot that no image uses (yet).
+
+        ``public`` / ``shared_with`` grant ``createVolumePermission`` to everyone / to those
+        accounts: such a snapshot of another ``owner_id`` is visible to the stub's account.
+        """
         region = region or self.region
+        owner_id = owner_id or self.account_id
         record = SnapshotRecord(
             snapshot_id=snapshot_id or new_resource_id("snap"),
             region=region,
-            owner_id=owner_id or self.account_id,
-            volume_id=new_resource_id("vol"),
+            owner_id=owner_id,
+            volume_id=volume_id or new_resource_id("vol"),
             volume_size=volume_size,
             state=state,
             description=description,
             start_time=parse_time(start_time) if start_time else self.clock.now(),
             encrypted=encrypted,
             tags=freeze_tags(tags),
+            owner_alias=_OWNER_ALIAS_ACCOUNTS.get(owner_id),
+            public=public,
+            shared_with=tuple(shared_with),
         )
         if not record.snapshot_id.startswith("snap-"):
             raise SeedError(f"snapshot ids start with 'snap-': {record.snapshot_id!r}")
@@ -371,15 +403,29 @@ class Ec2Stub:
         tags: Mapping[str, str] | None = None,
         launch_time: datetime | str | None = None,
     ) -> InstanceRecord:
-        """Seed an instance launched from ``image_id`` (running by default)."""
+        """Seed an instance launched from ``image_id`` (running by default).
+
+        It gets one EBS volume per snapshot mapping of the image (one root volume when the image
+        is not known), as RunInstances gives it. A terminated instance stays visible for an hour
+        of the stub clock, as in EC2.
+        """
         region = region or self.region
         if state not in ("pending", "running", "shutting-down", "terminated", "stopping",
                          "stopped"):
             raise SeedError(f"not an instance state: {state!r}")
+        now = self.clock.now()
         with self.backend.transaction() as tx:
             image = tx.get(ImageRecord, region, image_id)
+            if image is None:
+                volumes: tuple[tuple[str, str], ...] = (("/dev/xvda", new_resource_id("vol")),)
+            else:
+                volumes = tuple(
+                    (d.device_name, new_resource_id("vol"))
+                    for d in image.block_devices if d.snapshot_id and d.virtual_name is None
+                )
+            new_id = instance_id or new_resource_id("i")
             record = InstanceRecord(
-                instance_id=instance_id or new_resource_id("i"),
+                instance_id=new_id,
                 region=region,
                 owner_id=owner_id or self.account_id,
                 image_id=image_id,
@@ -390,8 +436,12 @@ class Ec2Stub:
                 availability_zone=f"{region}a",
                 root_device_type=image.root_device_type if image else "ebs",
                 root_device_name=image.root_device_name if image else "/dev/xvda",
-                volumes=((image.root_device_name if image else "/dev/xvda",
-                          new_resource_id("vol")),),
+                volumes=volumes,
+                private_ip_address=private_ip_for(new_id),
+                architecture=image.architecture if image else "x86_64",
+                platform=image.platform if image else None,
+                virtualization_type=image.virtualization_type if image else "hvm",
+                state_changed_at=now,
             )
             if tx.get(InstanceRecord, region, record.instance_id) is not None:
                 raise SeedError(f"instance {record.instance_id} already exists in {region}")
@@ -480,7 +530,7 @@ class Ec2Stub:
         principal = self._principal_for(request_signer)
         call = OperationCall(self, spec.service, spec.name, params, region, principal)
         request_id = new_request_id()
-        date = responses.http_date(self.clock.now())
+        date = responses.http_date(self.clock.timestamp())
         url = request_dict.get("url", "")
         fast = spec.service == "ec2"
         try:
@@ -493,6 +543,8 @@ class Ec2Stub:
             else:
                 answer = responses.rendered_error(url, model, error, request_id, date)
             self._record(call, error.code, error.status, request_id)
+            if self.strict and fast:
+                self._check_against_wire(model, answer)
             return answer
         if self.strict:
             self._validate(model, body)
@@ -501,12 +553,14 @@ class Ec2Stub:
         else:
             answer = responses.rendered_success(url, model, body, request_id, date)
         self._record(call, None, answer[0].status_code, request_id)
+        if self.strict and fast:
+            self._check_against_wire(model, answer)
         return answer
 
     def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
-        self._calls.append(Call(call.service, call.operation, call.params, call.region,
-                                call.principal.account_id, call.principal.arn, error_code, status,
-                                rid))
+        self._calls.append(_new_tuple(Call, (call.service, call.operation, call.params,
+                                              call.region, call.account_id, call.principal.arn,
+                                              error_code, status, rid)))
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s.%s in %s as %s -> %s", call.service, call.operation, call.region,
                       call.principal.arn, error_code or "ok")
@@ -522,6 +576,18 @@ class Ec2Stub:
             validate_parameters(body, shape)
         except Exception as exc:  # botocore raises ParamValidationError
             raise ResponseValidationError(f"{model.name} response invalid: {exc}") from exc
+
+
+    @staticmethod
+    def _check_against_wire(
+        model: OperationModel, answer: tuple[responses.StubHTTPResponse, dict[str, Any]]
+    ) -> None:
+        http, parsed = answer
+        reparsed = wire.parse(model, http.status_code, http.headers, http.content)
+        if reparsed != parsed:
+            raise ResponseValidationError(
+                f"{model.name}: fast-path answer differs from botocore's parse of the wire "
+                f"response:\n ours:   {parsed!r}\n parsed: {reparsed!r}")
 
 
 def _as_principal(value: str | Principal) -> Principal:
