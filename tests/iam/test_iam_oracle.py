@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iam_cases import ACCOUNT, ALL_CASES, MANAGEMENT, Case
-from test_iam_table import evaluator_for
+
+from .iam_cases import ACCOUNT, ALL_CASES, MANAGEMENT, Case
+from .test_iam_table import evaluator_for
 
 pytestmark = pytest.mark.oracle
 

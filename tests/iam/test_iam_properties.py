@@ -10,11 +10,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from iam_cases import IMAGE, IMAGE_CONTEXT, USER
 
 from botostub_ec2.iam import IamPolicyEvaluator, MalformedPolicyError, Policy
 from botostub_ec2.iam.conditions import OPERATORS, parse_date
 from botostub_ec2.permissions import AuthorizationRequest, Decision, Principal
+
+from .iam_cases import IMAGE, IMAGE_CONTEXT, USER
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -5,10 +5,11 @@ from __future__ import annotations
 import collections
 
 import pytest
-from iam_cases import ALL_CASES, Case
 
 from botostub_ec2.iam import IamPolicyEvaluator
 from botostub_ec2.iam.evaluator import DEFAULT_CONTEXT
+
+from .iam_cases import ALL_CASES, Case
 
 
 def evaluator_for(case: Case) -> IamPolicyEvaluator:
