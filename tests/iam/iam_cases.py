@@ -676,6 +676,9 @@ ARNS = [
          principal=ROLE_SESSION),
     Case("arnnotequals-missing", "OPS §negated true on missing key", ALLOWED,
          [when("ArnNotEquals", "aws:SourceArn", "arn:aws:s3:::bucket")]),
+    Case("arnlike-fewer-components", "OPS/OURS §a value with fewer than six components matches "
+         "nothing", IMPLICIT, [when("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*")],
+         principal=ROLE_SESSION),
     Case("arnlike-missing", "OPS §missing key: ArnLike false", IMPLICIT,
          [when("ArnLike", "aws:SourceArn", "arn:aws:s3:::*")]),
     Case("arnlike-resource-part-may-hold-colons", "OPS §the resource component is the rest",
@@ -701,6 +704,12 @@ NULLS_AND_IFEXISTS = [
     Case("null-false-absent", "OPS §Null false: key absent fails", IMPLICIT,
          [when("Null", "aws:ResourceTag/owner", "false")]),
     Case("null-json-boolean", "GRAM §unquoted boolean", ALLOWED, [when("Null", TAG, False)]),
+    Case("null-empty-string-is-present", "OURS (iam_spec §8.2): an empty tag value is a present "
+         "key", IMPLICIT, [when("Null", "aws:ResourceTag/backup", "true")],
+         context=with_context(**{"aws:ResourceTag/backup": ""})),
+    Case("stringequals-empty-string", "OPS §an empty value compares as text", ALLOWED,
+         [when("StringEquals", "aws:ResourceTag/backup", "")],
+         context=with_context(**{"aws:ResourceTag/backup": ""})),
     Case("deny-untagged", "OPS §deny resources missing a tag (AWS example)", EXPLICIT,
          [policy(allow(), deny(condition={"Null": {"aws:ResourceTag/owner": "true"}}))]),
     Case("stringequalsifexists-absent", "OPS §IfExists: absent key is true", ALLOWED,
