@@ -15,8 +15,9 @@ keys"):
 * A policy value whose variable has no value in the request never matches; under a negated
   operator it makes the condition false (the statement "does not match").
 * Policy values of typed operators (numbers, dates, booleans, IP ranges, base64) are parsed when
-  the policy is built; a value IAM cannot parse makes the policy malformed. Request values that do
-  not parse simply do not match.
+  the policy is built; a value IAM cannot parse makes the policy malformed. A request value that is
+  not of the operator's type (not a number, date, IP address, ARN, boolean or base64) satisfies
+  neither the operator nor its negation.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from .arn import arn_like_source
+from .arn import arn_like_source, is_arn
 from .context import RequestContext
 from .errors import LEGACY_PARSING, SYNTAX_ERROR, MalformedPolicyError
 from .patterns import compile_regex, tokens_source
@@ -197,7 +198,8 @@ class _Matcher:
     #: Templates holding variables (rendered per request).
     _dynamic: tuple[Template, ...] = ()
 
-    def any_match(self, value: str, context: RequestContext) -> bool:  # pragma: no cover
+    def any_match(self, value: str, context: RequestContext) -> bool | None:  # pragma: no cover
+        """True/False, or None when the request value is not of the operator's type."""
         raise NotImplementedError
 
     def unresolved(self, context: RequestContext) -> bool:
@@ -217,10 +219,10 @@ class _ExactMatcher(_Matcher):
         self._dynamic = tuple(t for t in templates if t.has_variables)
         self.variables = tuple(v for t in self._dynamic for v in t.variables)
 
-    def any_match(self, value: str, context: RequestContext) -> bool:
+    def any_match(self, value: str, context: RequestContext) -> bool | None:
         folded = self._fold(value)
         if folded is None:
-            return False
+            return None
         if folded in self._static:
             return True
         for template in self._dynamic:
@@ -237,15 +239,23 @@ def _no_variables(key: str) -> str | None:  # pragma: no cover - static template
 class _RegexMatcher(_Matcher):
     """StringLike and Arn*: one alternation of the static patterns plus rendered variables."""
 
-    def __init__(self, templates: Sequence[Template], source_of: Callable[..., str | None]) -> None:
+    def __init__(
+        self,
+        templates: Sequence[Template],
+        source_of: Callable[..., str | None],
+        accepts: Callable[[str], bool] | None = None,
+    ) -> None:
         self._source_of = source_of
+        self._accepts = accepts
         static = [source_of(t.static_tokens()) for t in templates if not t.has_variables]
         sources = [s for s in static if s is not None]
         self._static = compile_regex("|".join(f"(?:{s})" for s in sources)) if sources else None
         self._dynamic = tuple(t for t in templates if t.has_variables)
         self.variables = tuple(v for t in self._dynamic for v in t.variables)
 
-    def any_match(self, value: str, context: RequestContext) -> bool:
+    def any_match(self, value: str, context: RequestContext) -> bool | None:
+        if self._accepts is not None and not self._accepts(value):
+            return None
         if self._static is not None and self._static.fullmatch(value) is not None:
             return True
         for template in self._dynamic:
@@ -266,10 +276,10 @@ class _OrderedMatcher(_Matcher):
         self._parse = parse
         self._compare = _COMPARE[compare]
 
-    def any_match(self, value: str, context: RequestContext) -> bool:
+    def any_match(self, value: str, context: RequestContext) -> bool | None:
         parsed = self._parse(value)
         if parsed is None:
-            return False
+            return None
         compare = self._compare
         return any(compare(parsed, policy_value) for policy_value in self._values)
 
@@ -278,19 +288,19 @@ class _BinaryMatcher(_Matcher):
     def __init__(self, values: Sequence[bytes]) -> None:
         self._values = frozenset(values)
 
-    def any_match(self, value: str, context: RequestContext) -> bool:
+    def any_match(self, value: str, context: RequestContext) -> bool | None:
         parsed = parse_binary(value)
-        return parsed is not None and parsed in self._values
+        return None if parsed is None else parsed in self._values
 
 
 class _IpMatcher(_Matcher):
     def __init__(self, networks: Sequence[IpNetwork]) -> None:
         self._networks = tuple(networks)
 
-    def any_match(self, value: str, context: RequestContext) -> bool:
+    def any_match(self, value: str, context: RequestContext) -> bool | None:
         address = parse_address(value)
         if address is None:
-            return False
+            return None
         return any(
             address.version == network.version and address in network
             for network in self._networks
@@ -352,7 +362,7 @@ class Condition:
             elif family == "like":
                 self._matcher = _RegexMatcher(templates, tokens_source)
             else:
-                self._matcher = _RegexMatcher(templates, arn_like_source)
+                self._matcher = _RegexMatcher(templates, arn_like_source, is_arn)
             self._has_variables = bool(self._matcher.variables)
             return
         if family == "numeric":
@@ -395,13 +405,17 @@ class Condition:
             # A value whose variable has no value "does not match": a negated operator cannot
             # hold on it (VARS; iam-simulate agrees), so the condition is false.
             return False
+        # A request value that is not of the operator's type (``abc`` for a number, a non-ARN for
+        # ArnLike) matches neither the operator nor its negation (None from the matcher).
         if set_operator is None:
             if context.is_multivalued(self.key):
                 return False
-            return matcher.any_match(values[0], context) is not negated
+            result = matcher.any_match(values[0], context)
+            return result is not None and result is not negated
+        results = [matcher.any_match(v, context) for v in values]
         if set_operator == "any":
-            return any(matcher.any_match(v, context) is not negated for v in values)
-        return all(matcher.any_match(v, context) is not negated for v in values)
+            return any(r is not None and r is not negated for r in results)
+        return all(r is not None and r is not negated for r in results)
 
     def document(self) -> dict[str, Any]:
         """The condition as a decoded authorization message lists it."""

@@ -561,6 +561,10 @@ NUMBERS = [
     Case("numeric-request-not-a-number", "OPS §a non-numeric request value does not match",
          IMPLICIT, [when("NumericEquals", "ec2:VolumeSize", "8")], action=DELETE_SNAPSHOT,
          resource=SNAPSHOT, context={**SNAPSHOT_CONTEXT, "ec2:VolumeSize": "eight"}),
+    Case("numericnotequals-request-not-a-number", "OURS/PEER iam-simulate: a value of the wrong "
+         "type satisfies no operator, negated ones included", IMPLICIT,
+         [when("NumericNotEquals", "ec2:VolumeSize", "8")], action=DELETE_SNAPSHOT,
+         resource=SNAPSHOT, context={**SNAPSHOT_CONTEXT, "ec2:VolumeSize": "eight"}),
     Case("numeric-values-ored", "COND §values ORed", ALLOWED,
          [when("NumericEquals", "ec2:VolumeSize", ["4", "8"])], action=DELETE_SNAPSHOT,
          resource=SNAPSHOT, context=SNAPSHOT_CONTEXT),
@@ -647,6 +651,15 @@ BINARY_AND_IP = [
     Case("deny-notipaddress-outside", "OPS §deny outside the corporate range (AWS example)",
          EXPLICIT, [policy(allow(), deny("*", condition={"NotIpAddress": {
              "aws:SourceIp": ["192.0.2.0/24"]}}))]),
+    Case("notipaddress-other-ip-version", "OPS §an IPv6 caller is outside an IPv4 range",
+         ALLOWED, [when("NotIpAddress", "aws:SourceIp", "203.0.113.0/24")],
+         context=with_context(**{"aws:SourceIp": "2001:db8::1"})),
+    Case("notipaddress-ipv6-vs-bare-ipv4", "OPS §an IPv6 caller is not the IPv4 address",
+         ALLOWED, [when("NotIpAddress", "aws:SourceIp", "203.0.113.5")],
+         context=with_context(**{"aws:SourceIp": "2001:db8::1"})),
+    Case("notipaddress-not-an-address", "OURS/PEER iam-simulate: wrong type matches nothing",
+         IMPLICIT, [when("NotIpAddress", "aws:SourceIp", "203.0.113.0/24")],
+         context=with_context(**{"aws:SourceIp": "unknown"})),
     Case("ipaddress-missing", "OPS §missing key: IpAddress false", IMPLICIT,
          [when("IpAddress", "aws:SourceIp", "0.0.0.0/0")], context=without("aws:SourceIp")),
 ]
@@ -679,6 +692,9 @@ ARNS = [
     Case("arnlike-fewer-components", "OPS/OURS §a value with fewer than six components matches "
          "nothing", IMPLICIT, [when("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*")],
          principal=ROLE_SESSION),
+    Case("arnnotlike-request-not-an-arn", "OURS/PEER PMapper, iam-simulate: a non-ARN value "
+         "matches nothing", IMPLICIT, [when("ArnNotLike", "aws:SourceArn", "arn:aws:s3:::*")],
+         context=with_context(**{"aws:SourceArn": "bucket"})),
     Case("arnlike-missing", "OPS §missing key: ArnLike false", IMPLICIT,
          [when("ArnLike", "aws:SourceArn", "arn:aws:s3:::*")]),
     Case("arnlike-resource-part-may-hold-colons", "OPS §the resource component is the rest",
@@ -776,6 +792,9 @@ SETS = [
          ALLOWED, [when("ForAnyValue:StringEquals", TAG, ["prod"])]),
     Case("forallvalues-single-valued-mismatch", "MULTI §single value as a set", IMPLICIT,
          [when("ForAllValues:StringEquals", TAG, ["dev"])]),
+    Case("foranyvalue-ifexists-missing", "OPS §IfExists: an absent key makes the condition true, "
+         "set operator or not", ALLOWED,
+         [when("ForAnyValue:StringEqualsIfExists", KEYS, ["env"])]),
     Case("forallvalues-ifexists-missing", "OPS/MULTI §IfExists with a set operator", ALLOWED,
          [when("ForAllValues:StringEqualsIfExists", KEYS, ["env"])]),
     Case("deny-foranyvalue-missing-key-no-deny", "MULTI §Deny + ForAnyValue on a missing key "
