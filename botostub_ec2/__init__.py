@@ -12,6 +12,8 @@ Usage::
     assert stub.image(image.image_id).state == "deregistered"
 """
 
+import importlib
+
 from .backends import MemoryBackend, StateBackend, Transaction
 from .clock import Clock
 from .errors import (
@@ -44,6 +46,27 @@ from .stub import Ec2Stub, ResponseValidationError, stub_for
 
 __version__ = "0.1.0"
 
+#: Names served from submodules on first use, so ``import botostub_ec2`` stays cheap.
+_LAZY = {
+    "IamIdentity": "botostub_ec2.iam",
+    "IamPolicyEvaluator": "botostub_ec2.iam",
+    "MalformedPolicyError": "botostub_ec2.iam",
+    "simulate": "botostub_ec2.iam",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'botostub_ec2' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 __all__ = [
     "ActivationError",
     "AllowAll",
@@ -56,8 +79,11 @@ __all__ = [
     "Decision",
     "DenyAll",
     "Ec2Stub",
+    "IamIdentity",
+    "IamPolicyEvaluator",
     "ImageRecord",
     "InstanceRecord",
+    "MalformedPolicyError",
     "LifecycleOptions",
     "MemoryBackend",
     "OperationCall",
@@ -71,5 +97,6 @@ __all__ = [
     "StateBackend",
     "Transaction",
     "UnhandledOperationError",
+    "simulate",
     "stub_for",
 ]
