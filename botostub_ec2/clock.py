@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 _UTC = timezone.utc
 _ZERO = timedelta(0)
+_fromtimestamp = datetime.fromtimestamp
 
 
 def _ms(value: datetime) -> datetime:
@@ -48,10 +49,11 @@ class Clock:
         frozen = self._frozen
         if frozen is not None:
             return frozen + self._offset
-        now = datetime.now(_UTC)
+        # time.time() (which time-machine and freezegun both move), cut to the millisecond.
+        now = _fromtimestamp(int(time.time() * 1000) / 1000, _UTC)
         if self._offset is not _ZERO:
             now += self._offset
-        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+        return now
 
     def timestamp(self) -> float:
         """The current time as POSIX seconds (cheaper than :meth:`now` when a number will do)."""

@@ -300,11 +300,12 @@ def _install_fast_replace(kind: type[Any]) -> None:
 
     def _replace(self: Any, **changes: Any) -> Any:
         values = list(self)
-        for name, value in changes.items():
-            position = index.get(name)
-            if position is None:
-                raise ValueError(f"Got unexpected field names: {[n for n in changes if n not in index]!r}")
-            values[position] = value
+        try:
+            for name, value in changes.items():
+                values[index[name]] = value
+        except KeyError:
+            unknown = [n for n in changes if n not in index]
+            raise ValueError(f"Got unexpected field names: {unknown!r}") from None
         return new(kind, values)
 
     _replace._botostub_fast = True  # type: ignore[attr-defined]

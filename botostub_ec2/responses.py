@@ -70,14 +70,20 @@ class StubHTTPResponse(AWSResponse):
     """An :class:`~botocore.awsrequest.AWSResponse` that builds its headers and body on demand."""
 
     def __init__(
-        self, url: str, status_code: int, headers: Mapping[str, str], raw: _LazyBody
+        self,
+        url: str,
+        status_code: int,
+        headers: Mapping[str, str],
+        raw: _LazyBody | None = None,
+        render: Callable[[], bytes] | None = None,
     ) -> None:
         # AWSResponse.__init__ would build a HeadersDict up front; most callers never look.
         self.url = url
         self.status_code = status_code
         self._header_source = headers
         self._headers: HeadersDict | None = None
-        self.raw = raw
+        self._raw = raw
+        self._render = render
         self._content = None
 
     @property  # type: ignore[override]
@@ -90,6 +96,16 @@ class StubHTTPResponse(AWSResponse):
     def headers(self, value: Mapping[str, str]) -> None:
         self._headers = HeadersDict(value)
 
+    @property
+    def raw(self) -> _LazyBody:
+        if self._raw is None:
+            self._raw = _LazyBody(self._render)
+        return self._raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        self._raw = value
+
     def __repr__(self) -> str:
         return f"<StubHTTPResponse [{self.status_code}] {self.url}>"
 
@@ -101,9 +117,17 @@ def ec2_success(
     request_id: str,
     date: str,
 ) -> tuple[StubHTTPResponse, dict[str, Any]]:
-    headers = _EC2_SUCCESS_HEADERS.copy()
-    headers["x-amzn-requestid"] = request_id
-    headers["date"] = date
+    # Header set real EC2 sends (fact sheet §2c and §9), keys lower-cased as botocore reports them.
+    headers = {
+        "x-amzn-requestid": request_id,
+        "cache-control": "no-cache, no-store",
+        "strict-transport-security": "max-age=31536000; includeSubDomains",
+        "content-type": "text/xml;charset=UTF-8",
+        "transfer-encoding": "chunked",
+        "vary": "accept-encoding",
+        "date": date,
+        "server": "AmazonEC2",
+    }
     body["ResponseMetadata"] = {
         "RequestId": request_id,
         "HTTPStatusCode": 200,
@@ -112,8 +136,9 @@ def ec2_success(
     }
     # The renderer walks the output shape's members only, so ResponseMetadata is not rendered;
     # the response copies the headers when they are first read.
-    raw = _LazyBody(lambda: wire.render_ec2_body(operation, body, request_id))
-    return StubHTTPResponse(url, 200, headers, raw), body
+    return StubHTTPResponse(
+        url, 200, headers, None, lambda: wire.render_ec2_body(operation, body, request_id)
+    ), body
 
 
 def ec2_error(
@@ -136,8 +161,10 @@ def ec2_error(
         },
     }
     service_model = operation.service_model
-    raw = _LazyBody(lambda: wire.render_error(service_model, error, request_id)[2])
-    return StubHTTPResponse(url, error.status, headers, raw), parsed
+    return StubHTTPResponse(
+        url, error.status, headers, None,
+        lambda: wire.render_error(service_model, error, request_id)[2],
+    ), parsed
 
 
 def _common_headers(

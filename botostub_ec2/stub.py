@@ -112,6 +112,8 @@ class Ec2Stub:
         self.region = region
         self.backend: StateBackend = backend if backend is not None else MemoryBackend()
         self._evaluator: PermissionEvaluator = as_evaluator(evaluator)
+        #: True while the evaluator allows everything: requests need not be built at all.
+        self._allow_all = bool(getattr(self._evaluator, "unconditional", False))
         self.principal = _as_principal(principal) if principal else Principal.for_account(account_id)
         self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
         self.passthrough = passthrough
@@ -137,6 +139,7 @@ class Ec2Stub:
     @evaluator.setter
     def evaluator(self, value: EvaluatorLike | None) -> None:
         self._evaluator = as_evaluator(value)
+        self._allow_all = bool(getattr(self._evaluator, "unconditional", False))
 
     # -- activation -----------------------------------------------------------------------------
 
@@ -527,7 +530,7 @@ class Ec2Stub:
         """``before-call``: run the handler in one transaction and build botocore's answer."""
         spec, params = pending[1], pending[2]
         region = context.get("client_region") or self.region
-        principal = self._principal_for(request_signer)
+        principal = self._principal_for(request_signer) if self._principals else self.principal
         call = OperationCall(self, spec.service, spec.name, params, region, principal)
         request_id = new_request_id()
         date = responses.http_date(self.clock.timestamp())

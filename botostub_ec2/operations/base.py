@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..stub import Ec2Stub
 
 Handler = Callable[["OperationCall"], dict[str, Any]]
+_ALLOWED = Decision.allow()
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,10 @@ class OperationCall:
         context: Mapping[str, ContextValue] | Callable[[], Mapping[str, ContextValue]],
     ) -> tuple[Decision, AuthorizationRequest | None]:
         """Ask the evaluator without raising; returns the decision and the request asked."""
-        evaluator = self.stub.evaluator
-        if getattr(evaluator, "unconditional", False):
-            return Decision.allow(), None
+        stub = self.stub
+        if stub._allow_all:
+            return _ALLOWED, None
+        evaluator = stub.evaluator
         request = AuthorizationRequest(
             self.principal, action, resource, self.region, self.operation, context
         )
