@@ -12,7 +12,9 @@ Usage::
     assert stub.image(image.image_id).state == "deregistered"
 """
 
-from .backends import MemoryBackend, StateBackend, Transaction
+from typing import TYPE_CHECKING, Any
+
+from .backends import MemoryBackend, StateBackend, SupportsCheckpoint, Transaction
 from .clock import Clock
 from .errors import (
     ActivationError,
@@ -34,7 +36,20 @@ from .permissions import (
 )
 from .stub import Ec2Stub, ResponseValidationError, stub_for
 
+if TYPE_CHECKING:
+    from .backends.sqlite import SqliteBackend
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # SqliteBackend is imported on first use: sqlite3 would add ~6 ms to every import.
+    if name == "SqliteBackend":
+        from .backends.sqlite import SqliteBackend
+
+        return SqliteBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ActivationError",
@@ -58,7 +73,9 @@ __all__ = [
     "SeedError",
     "ServiceError",
     "SnapshotRecord",
+    "SqliteBackend",
     "StateBackend",
+    "SupportsCheckpoint",
     "Transaction",
     "UnhandledOperationError",
     "stub_for",
