@@ -15,6 +15,7 @@ Usage::
 from typing import TYPE_CHECKING, Any
 
 from .backends import MemoryBackend, StateBackend, SupportsCheckpoint, Transaction
+from .checkpoints import Checkpoint, CheckpointError
 from .clock import Clock
 from .errors import (
     ActivationError,
@@ -59,6 +60,8 @@ __all__ = [
     "BotostubError",
     "Call",
     "CallableEvaluator",
+    "Checkpoint",
+    "CheckpointError",
     "Clock",
     "Decision",
     "DenyAll",
