@@ -10,8 +10,17 @@ to the fact it reproduces, so ``docs/fidelity.md`` and the code can be read side
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+# Characters XML 1.0 cannot carry. Messages echo caller input (ids), and an error document holding
+# one would not parse; the emulator replaces them (docs/fidelity.md, "Control characters").
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
 
 
 class ServiceError(Exception):
@@ -29,6 +38,7 @@ class ServiceError(Exception):
         *,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
+        message = xml_safe(message)
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message

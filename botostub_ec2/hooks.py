@@ -103,8 +103,10 @@ def emitter_of(target: Any) -> BaseEventHooks:
     """The event emitter of a boto3/botocore session, a client, or a boto3 resource."""
     meta = getattr(target, "meta", None)
     if meta is not None:
-        client = getattr(meta, "client", None)  # boto3 resource
-        events = getattr(client if client is not None else meta, "events", None)
+        client = getattr(meta, "client", None)  # boto3 resource: use its client's meta
+        if client is not None:
+            meta = client.meta
+        events = getattr(meta, "events", None)
         if events is not None:
             return events  # type: ignore[no-any-return]
     botocore_session = getattr(target, "_session", None)  # boto3.Session

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any, TypeVar, cast
 from botocore.model import OperationModel
 from botocore.validate import validate_parameters
 
-from . import checkpoints, hooks, responses
+from . import checkpoints, hooks, responses, wire
 from .backends import MemoryBackend, StateBackend
 from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock, parse_time
@@ -81,7 +82,9 @@ class Ec2Stub:
     :param principals: map of access key id to principal ARN: clients signing with that key act
         as that principal (and its account).
     :param passthrough: let unemulated operations continue (to moto, or to AWS).
-    :param strict: validate every success response against the botocore output shape.
+    :param strict: check every answer: success bodies against the botocore output shape, and
+        (EC2) the fast-path dict against botocore's own parse of the rendered wire response.
+        Default: the ``BOTOSTUB_EC2_STRICT`` environment variable (``1`` turns it on).
     :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
     """
 
@@ -95,7 +98,7 @@ class Ec2Stub:
         principal: str | Principal | None = None,
         principals: Mapping[str, str | Principal] | None = None,
         passthrough: bool = False,
-        strict: bool = False,
+        strict: bool | None = None,
         clock: Clock | None = None,
     ) -> None:
         if not (len(account_id) == 12 and account_id.isdigit()):
@@ -103,10 +106,12 @@ class Ec2Stub:
         self.account_id = account_id
         self.region = region
         self.backend: StateBackend = backend if backend is not None else MemoryBackend()
-        self.evaluator: PermissionEvaluator = as_evaluator(evaluator)
+        self._evaluator: PermissionEvaluator = as_evaluator(evaluator)
         self.principal = _as_principal(principal) if principal else Principal.for_account(account_id)
         self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
         self.passthrough = passthrough
+        if strict is None:
+            strict = os.environ.get("BOTOSTUB_EC2_STRICT", "") not in ("", "0", "false")
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
         self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
@@ -118,6 +123,15 @@ class Ec2Stub:
     def __repr__(self) -> str:
         return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
                 f"active={self.active})")
+
+    @property
+    def evaluator(self) -> PermissionEvaluator:
+        """The permission evaluator; assign an evaluator, a plain callable, or None (allow all)."""
+        return self._evaluator
+
+    @evaluator.setter
+    def evaluator(self, value: EvaluatorLike | None) -> None:
+        self._evaluator = as_evaluator(value)
 
     # -- activation -----------------------------------------------------------------------------
 
@@ -521,6 +535,8 @@ class Ec2Stub:
             else:
                 answer = responses.rendered_error(url, model, error, request_id, date)
             self._record(call, error.code, error.status, request_id)
+            if self.strict and fast:
+                self._check_against_wire(model, answer)
             return answer
         if self.strict:
             self._validate(model, body)
@@ -529,6 +545,8 @@ class Ec2Stub:
         else:
             answer = responses.rendered_success(url, model, body, request_id, date)
         self._record(call, None, answer[0].status_code, request_id)
+        if self.strict and fast:
+            self._check_against_wire(model, answer)
         return answer
 
     def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
@@ -550,6 +568,18 @@ class Ec2Stub:
             validate_parameters(body, shape)
         except Exception as exc:  # botocore raises ParamValidationError
             raise ResponseValidationError(f"{model.name} response invalid: {exc}") from exc
+
+
+    @staticmethod
+    def _check_against_wire(
+        model: OperationModel, answer: tuple[responses.StubHTTPResponse, dict[str, Any]]
+    ) -> None:
+        http, parsed = answer
+        reparsed = wire.parse(model, http.status_code, http.headers, http.content)
+        if reparsed != parsed:
+            raise ResponseValidationError(
+                f"{model.name}: fast-path answer differs from botocore's parse of the wire "
+                f"response:\n ours:   {parsed!r}\n parsed: {reparsed!r}")
 
 
 def _as_principal(value: str | Principal) -> Principal:

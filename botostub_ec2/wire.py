@@ -16,13 +16,20 @@ import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 from botocore.awsrequest import HeadersDict
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.parsers import ResponseParser, create_parser
 
 from .errors import ServiceError
+
+_CR = {"\r": "&#13;"}  # a literal CR would reach the caller as LF (XML end-of-line handling)
+
+
+def escape(text: str) -> str:
+    return _escape(text, _CR)
+
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SUPPORTED_PROTOCOLS = frozenset({"ec2", "query", "rest-json", "json"})

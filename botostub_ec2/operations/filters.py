@@ -132,11 +132,20 @@ def invalid_token() -> ServiceError:
 
 
 def check_max_results(value: int | None, low: int = 5, high: int = 1000) -> None:
-    if value is not None and not low <= value <= high:
+    """EC2's range check of ``MaxResults`` (message text from a real 2021 answer for ``1``)."""
+    if value is None:
+        return
+    if value < low:
         raise ServiceError(
             "InvalidParameterValue",
             f"Value ( {value} ) for parameter maxResults is invalid. "
-            f"Expecting a value between {low} and {high}.",
+            f"Expecting a value greater than {low}.",
+        )
+    if value > high:
+        raise ServiceError(
+            "InvalidParameterValue",
+            f"Value ( {value} ) for parameter maxResults is invalid. "
+            f"Expecting a value less than {high}.",
         )
 
 

@@ -1,16 +1,27 @@
-"""AMI operations: DeregisterImage and the image checks its neighbours share."""
+"""AMI operations: DeregisterImage, DescribeImages, Register/Create/CopyImage, image attributes,
+and the image checks the other families share."""
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from ..clock import format_iso
-from ..errors import Ec2Errors
-from ..ids import normalize_image_id
-from ..models import ImageRecord, SnapshotRecord
+from ..errors import Ec2Errors, ServiceError
+from ..ids import new_resource_id, normalize_image_id, normalize_instance_id
+from ..models import BlockDevice, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
+from ..shapes import image_to_api, protection_value
 from . import recycle_bin
 from .base import OperationCall, operation, partition_of
+from .filters import (
+    FilterSpec,
+    check_max_results,
+    compile_filters,
+    flag,
+    paginate,
+    query_key,
+)
 
 #: Owner aliases AWS uses as the value of ``ec2:Owner`` instead of an account id.
 _OWNER_ALIASES = frozenset({"amazon", "aws-marketplace"})
@@ -165,3 +176,574 @@ def _delete_associated_snapshots(call: OperationCall, image: ImageRecord) -> lis
                 code = "missing-permissions"
         results.append({"SnapshotId": snapshot_id, "ReturnCode": code})
     return results
+
+
+# -- DescribeImages ------------------------------------------------------------------------------
+
+_OWNER_KEYWORDS = frozenset({"self", "amazon", "aws-marketplace", "aws-backup-vault"})
+
+
+def _is_deprecated(image: ImageRecord, call: OperationCall) -> bool:
+    return image.deprecation_time is not None and image.deprecation_time <= call.now
+
+
+IMAGE_FILTERS: FilterSpec = {
+    "architecture": lambda i: (i.architecture,),
+    "block-device-mapping.delete-on-termination": lambda i: (
+        flag(d.delete_on_termination) for d in i.block_devices if d.virtual_name is None),
+    "block-device-mapping.device-name": lambda i: (d.device_name for d in i.block_devices),
+    "block-device-mapping.snapshot-id": lambda i: (d.snapshot_id for d in i.block_devices),
+    "block-device-mapping.volume-size": lambda i: (
+        str(d.volume_size) for d in i.block_devices if d.volume_size is not None),
+    "block-device-mapping.volume-type": lambda i: (
+        d.volume_type for d in i.block_devices if d.virtual_name is None),
+    "block-device-mapping.encrypted": lambda i: (
+        flag(d.encrypted) for d in i.block_devices if d.virtual_name is None),
+    "creation-date": lambda i: (format_iso(i.creation_date),) if i.creation_date else (),
+    "deprecation-time": lambda i: (format_iso(i.deprecation_time),) if i.deprecation_time else (),
+    "description": lambda i: (i.description,),
+    "ena-support": lambda i: (flag(i.ena_support),),
+    "hypervisor": lambda i: ("xen",),
+    "image-id": lambda i: (i.image_id,),
+    "image-type": lambda i: (i.image_type,),
+    "is-public": lambda i: (flag(i.public),),
+    "kernel-id": lambda i: (i.kernel_id,),
+    "manifest-location": lambda i: (f"{i.owner_alias or i.owner_id}/{i.name}",),
+    "name": lambda i: (i.name,),
+    "owner-alias": lambda i: (i.owner_alias,),
+    "owner-id": lambda i: (i.owner_id,),
+    "platform": lambda i: (i.platform,),
+    "platform-details": lambda i: ("Windows" if i.platform == "windows" else "Linux/UNIX",),
+    "product-code": lambda i: (),
+    "ramdisk-id": lambda i: (i.ramdisk_id,),
+    "root-device-name": lambda i: (i.root_device_name,),
+    "root-device-type": lambda i: (i.root_device_type,),
+    "source-image-id": lambda i: (i.source_image_id,),
+    "source-image-region": lambda i: (i.source_image_region,),
+    "source-instance-id": lambda i: (i.source_instance_id,),
+    "sriov-net-support": lambda i: (i.sriov_net_support,),
+    "state": lambda i: (i.state,),
+    "usage-operation": lambda i: (
+        "RunInstances:0002" if i.platform == "windows" else "RunInstances",),
+    "virtualization-type": lambda i: (i.virtualization_type,),
+}
+
+
+def _owner_matcher(call: OperationCall, owners: list[str]) -> Any:
+    wanted: set[str] = set()
+    aliases: set[str] = set()
+    for owner in owners:
+        if owner == "self":
+            wanted.add(call.account_id)
+        elif owner in _OWNER_KEYWORDS:
+            aliases.add(owner)
+        elif len(owner) == 12 and owner.isdigit():
+            wanted.add(owner)
+        else:
+            raise ServiceError("InvalidUserID.Malformed", f"Invalid user id: '{owner}'")
+    return lambda image: image.owner_id in wanted or image.owner_alias in aliases
+
+
+def _executable_matcher(call: OperationCall, users: list[str]) -> Any:
+    accounts: set[str] = set()
+    public = False
+    for user in users:
+        if user == "all":
+            public = True
+        elif user == "self":
+            accounts.add(call.account_id)
+        elif len(user) == 12 and user.isdigit():
+            accounts.add(user)
+        else:
+            raise ServiceError("InvalidUserID.Malformed", f"Invalid user id: '{user}'")
+    return lambda image: (public and image.public) or bool(accounts.intersection(image.shared_with))
+
+
+def _listable(image: ImageRecord, call: OperationCall, include_disabled: bool,
+              include_deprecated: bool) -> bool:
+    """Whether a visible image shows up in DescribeImages at all (see docs/fidelity.md)."""
+    if image.state == "deregistered":  # includes images in the Recycle Bin
+        return False
+    if image.state == "disabled" and not include_disabled:
+        return False
+    owner = image.owner_id == call.account_id
+    return owner or include_deprecated or not _is_deprecated(image, call)
+
+
+@operation("ec2", "DescribeImages", write=False)
+def describe_images(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    tx, region, account = call.tx, call.region, call.account_id
+    image_ids = [normalize_image_id(raw) for raw in params.get("ImageIds") or ()]
+    max_results = params.get("MaxResults")
+    if image_ids and max_results is not None:
+        raise ServiceError("InvalidParameterCombination",
+                           "The parameter ImageIds cannot be used with the parameter MaxResults")
+    check_max_results(max_results, low=1)
+    owners = _owner_matcher(call, list(params["Owners"])) if params.get("Owners") else None
+    users = (_executable_matcher(call, list(params["ExecutableUsers"]))
+             if params.get("ExecutableUsers") else None)
+    predicate = compile_filters(params.get("Filters"), IMAGE_FILTERS)
+
+    if image_ids:
+        candidates: list[ImageRecord] = []
+        missing: list[str] = []
+        for image_id in dict.fromkeys(image_ids):
+            image = tx.get(ImageRecord, region, image_id)
+            if image is None or not is_visible(image, account):
+                missing.append(image_id)
+            else:
+                candidates.append(image)
+        if missing:
+            raise Ec2Errors.image_not_found(missing)
+    elif owners is not None and users is None and params["Owners"] == ["self"]:
+        candidates = tx.find(ImageRecord, region, "owner_id", account)
+    else:
+        candidates = list(tx.scan(ImageRecord, region))
+
+    call.authorize("ec2:DescribeImages", "*", lambda: {**call.global_context(),
+                                                       "ec2:Region": region})
+    call.dry_run_guard()
+
+    include_disabled = bool(params.get("IncludeDisabled"))
+    include_deprecated = bool(params.get("IncludeDeprecated"))
+    selected = [
+        image for image in candidates
+        if is_visible(image, account)
+        and _listable(image, call, include_disabled, include_deprecated)
+        and (owners is None or owners(image))
+        and (users is None or users(image))
+        and predicate(image)
+    ]
+    page, token = paginate(selected, max_results, params.get("NextToken"),
+                           query_key(params, "MaxResults", "NextToken"))
+    now = call.now
+    body: dict[str, Any] = {"Images": [image_to_api(image, now) for image in page]}
+    if token is not None:
+        body["NextToken"] = token
+    return body
+
+
+# -- RegisterImage, CreateImage, CopyImage --------------------------------------------------------
+
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "()[] ./-'@_")
+
+
+def check_image_name(call: OperationCall, name: str, owner_id: str) -> None:
+    """Name syntax (``InvalidAMIName.Malformed``) and uniqueness per owner and region."""
+    if not 3 <= len(name) <= 128 or not _NAME_CHARS.issuperset(name):
+        raise ServiceError(
+            "InvalidAMIName.Malformed",
+            "AMI names must be between 3 and 128 characters long, and may contain letters, "
+            "numbers, '(', ')', '.', '-', '/' and '_'",
+        )
+    for image in call.tx.find(ImageRecord, call.region, "name", name):
+        if image.owner_id == owner_id and image.state != "deregistered":
+            raise ServiceError("InvalidAMIName.Duplicate",
+                               f"AMI name {name} is already in use by AMI {image.image_id}")
+
+
+def tags_for(call: OperationCall, resource_type: str) -> dict[str, str]:
+    """The tags ``TagSpecifications`` asks for on ``resource_type`` (last spec wins per key)."""
+    tags: dict[str, str] = {}
+    for spec in call.params.get("TagSpecifications") or ():
+        if spec.get("ResourceType") == resource_type:
+            for tag in spec.get("Tags") or ():
+                key = tag.get("Key", "")
+                if key.lower().startswith("aws:"):
+                    raise ServiceError(
+                        "InvalidParameterValue",
+                        "Tag keys starting with 'aws:' are reserved for internal use")
+                tags[key] = tag.get("Value", "")
+    return tags
+
+
+def _check_tag_resource_types(call: OperationCall, allowed: tuple[str, ...]) -> None:
+    for spec in call.params.get("TagSpecifications") or ():
+        kind = spec.get("ResourceType")
+        if kind not in allowed:
+            raise ServiceError(
+                "InvalidParameterValue",
+                f"'{kind}' is not a valid taggable resource type for this operation.")
+
+
+def _block_devices_from_request(call: OperationCall, mappings: list[dict[str, Any]],
+                                owner_id: str) -> tuple[BlockDevice, ...]:
+    devices = []
+    for mapping in mappings:
+        name = mapping.get("DeviceName")
+        if not name:
+            raise Ec2Errors.missing_parameter("BlockDeviceMapping.DeviceName")
+        if mapping.get("VirtualName"):
+            devices.append(BlockDevice(name, None, None, "", False, False, mapping["VirtualName"]))
+            continue
+        if "NoDevice" in mapping:
+            continue
+        ebs = mapping.get("Ebs") or {}
+        snapshot_id = ebs.get("SnapshotId")
+        size = ebs.get("VolumeSize")
+        if snapshot_id is not None:
+            snapshot = call.tx.get(SnapshotRecord, call.region, snapshot_id)
+            if snapshot is None or snapshot.in_recycle_bin or snapshot.owner_id != owner_id:
+                raise ServiceError("InvalidSnapshot.NotFound",
+                                   f"The snapshot '{snapshot_id}' does not exist.")
+            size = size if size is not None else snapshot.volume_size
+        elif size is None:
+            raise ServiceError("InvalidBlockDeviceMapping",
+                               f"snapshotId or volumeSize must be specified for device {name}")
+        devices.append(BlockDevice(name, snapshot_id, size, ebs.get("VolumeType", "gp2"),
+                                   ebs.get("DeleteOnTermination", True),
+                                   bool(ebs.get("Encrypted", False))))
+    return tuple(devices)
+
+
+def _new_image_arn(call: OperationCall) -> str:
+    return image_arn(call.region, "*")
+
+
+@operation("ec2", "RegisterImage")
+def register_image(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    account = call.account_id
+    _check_tag_resource_types(call, ("image",))
+    name = params["Name"]
+    call.authorize("ec2:RegisterImage", _new_image_arn(call), call.global_context)
+    call.dry_run_guard()
+    check_image_name(call, name, account)
+    devices = _block_devices_from_request(call, list(params.get("BlockDeviceMappings") or ()), account)
+    location = params.get("ImageLocation")
+    root_name = params.get("RootDeviceName")
+    ebs_devices = [d for d in devices if d.virtual_name is None]
+    if location and not ebs_devices:
+        root_type = "instance-store"
+        root_name = root_name or "/dev/sda1"
+    else:
+        if not ebs_devices:
+            raise Ec2Errors.missing_parameter("RootDeviceName")
+        root_type = "ebs"
+        root_name = root_name or ebs_devices[0].device_name
+        if not any(d.device_name == root_name and d.snapshot_id for d in ebs_devices):
+            raise ServiceError("InvalidBlockDeviceMapping",
+                               f"The device '{root_name}' is not a valid root device name: it has "
+                               f"no snapshot in the block device mapping.")
+    image = ImageRecord(
+        image_id=new_resource_id("ami"),
+        region=call.region,
+        owner_id=account,
+        name=name,
+        description=params.get("Description"),
+        root_device_type=root_type,
+        root_device_name=root_name,
+        block_devices=devices,
+        creation_date=call.now,
+        architecture=params.get("Architecture", "x86_64"),
+        virtualization_type=params.get("VirtualizationType", "hvm" if root_type == "ebs"
+                                       else "paravirtual"),
+        kernel_id=params.get("KernelId"),
+        ramdisk_id=params.get("RamdiskId"),
+        ena_support=bool(params.get("EnaSupport", False)),
+        sriov_net_support=params.get("SriovNetSupport"),
+        boot_mode=params.get("BootMode"),
+        imds_support=params.get("ImdsSupport"),
+        tags=freeze_tags(tags_for(call, "image")),
+    )
+    call.tx.put(image)
+    return {"ImageId": image.image_id}
+
+
+def _instance_arn(call: OperationCall, instance_id: str) -> str:
+    return f"arn:{partition_of(call.region)}:ec2:{call.region}:{call.account_id}:instance/{instance_id}"
+
+
+@operation("ec2", "CreateImage")
+def create_image(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    account = call.account_id
+    instance_id = normalize_instance_id(params["InstanceId"])
+    instance = call.tx.get(InstanceRecord, call.region, instance_id)
+    if instance is None or instance.owner_id != account:
+        raise ServiceError("InvalidInstanceID.NotFound",
+                           f"The instance ID '{instance_id}' does not exist")
+    _check_tag_resource_types(call, ("image", "snapshot"))
+    call.authorize("ec2:CreateImage", _instance_arn(call, instance_id), call.global_context)
+    call.dry_run_guard()
+    if instance.state not in ("running", "stopped", "stopping"):
+        raise ServiceError("IncorrectInstanceState",
+                           f"The instance '{instance_id}' is not in a state from which it can be "
+                           f"imaged.")
+    name = params["Name"]
+    check_image_name(call, name, account)
+    source = call.tx.get(ImageRecord, call.region, instance.image_id)
+    image_id = new_resource_id("ami")
+    snapshot_tags = freeze_tags(tags_for(call, "snapshot"))
+    sizes = {d.device_name: d.volume_size for d in (source.block_devices if source else ())}
+    devices = []
+    for device_name, volume_id in instance.volumes:
+        size = sizes.get(device_name) or 8
+        snapshot = SnapshotRecord(
+            snapshot_id=new_resource_id("snap"),
+            region=call.region,
+            owner_id=account,
+            volume_id=volume_id,
+            volume_size=size,
+            description=f"Created by CreateImage({instance_id}) for {image_id}",
+            start_time=call.now,
+            tags=snapshot_tags,
+        )
+        call.tx.put(snapshot)
+        devices.append(BlockDevice(device_name, snapshot.snapshot_id, size))
+    image = ImageRecord(
+        image_id=image_id,
+        region=call.region,
+        owner_id=account,
+        name=name,
+        description=params.get("Description"),
+        root_device_type="ebs",
+        root_device_name=instance.root_device_name,
+        block_devices=tuple(devices),
+        creation_date=call.now,
+        architecture=source.architecture if source else "x86_64",
+        virtualization_type=source.virtualization_type if source else "hvm",
+        platform=source.platform if source else None,
+        boot_mode=source.boot_mode if source else None,
+        source_instance_id=instance_id,
+        tags=freeze_tags(tags_for(call, "image")),
+    )
+    call.tx.put(image)
+    return {"ImageId": image_id}
+
+
+@operation("ec2", "CopyImage")
+def copy_image(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    account = call.account_id
+    source_region = params["SourceRegion"]
+    source_id = normalize_image_id(params["SourceImageId"])
+    source = call.tx.get(ImageRecord, source_region, source_id)
+    if source is None or not is_visible(source, account):
+        raise Ec2Errors.image_not_found([source_id])
+    if source.state == "deregistered":
+        raise Ec2Errors.image_unavailable(source_id)
+    if source.state == "disabled" and source.owner_id != account:
+        raise Ec2Errors.image_not_found([source_id])
+    _check_tag_resource_types(call, ("image", "snapshot"))
+    call.authorize("ec2:CopyImage", _new_image_arn(call), call.global_context)
+    call.dry_run_guard()
+    name = params["Name"]
+    check_image_name(call, name, account)
+    image_id = new_resource_id("ami")
+    encrypted = bool(params.get("Encrypted", False))
+    devices = []
+    for device in source.block_devices:
+        if device.snapshot_id is None:
+            devices.append(device)
+            continue
+        original = call.tx.get(SnapshotRecord, source_region, device.snapshot_id)
+        copy = SnapshotRecord(
+            snapshot_id=new_resource_id("snap"),
+            region=call.region,
+            owner_id=account,
+            volume_id="vol-ffffffff",
+            volume_size=device.volume_size or (original.volume_size if original else 8),
+            description=(f"Copied for DestinationAmi {image_id} from SourceAmi {source_id} for "
+                         f"SourceSnapshot {device.snapshot_id}. Task created on "
+                         f"{int(call.now.timestamp() * 1000):,}."),
+            start_time=call.now,
+            encrypted=encrypted or device.encrypted,
+        )
+        call.tx.put(copy)
+        devices.append(device._replace(snapshot_id=copy.snapshot_id,
+                                       encrypted=copy.encrypted))
+    tags = dict(source.tags) if params.get("CopyImageTags") else {}
+    tags.update(tags_for(call, "image"))
+    description = params.get("Description")
+    if description is None:
+        description = f"[Copied {source_id} from {source_region}] {source.description or source.name}"
+    image = ImageRecord(
+        image_id=image_id,
+        region=call.region,
+        owner_id=account,
+        name=name,
+        description=description,
+        root_device_type=source.root_device_type,
+        root_device_name=source.root_device_name,
+        block_devices=tuple(devices),
+        creation_date=call.now,
+        architecture=source.architecture,
+        virtualization_type=source.virtualization_type,
+        platform=source.platform,
+        image_type=source.image_type,
+        ena_support=source.ena_support,
+        sriov_net_support=source.sriov_net_support,
+        boot_mode=source.boot_mode,
+        imds_support=source.imds_support,
+        kernel_id=source.kernel_id,
+        ramdisk_id=source.ramdisk_id,
+        source_image_id=source_id,
+        source_image_region=source_region,
+        tags=freeze_tags(tags),
+    )
+    call.tx.put(image)
+    return {"ImageId": image_id}
+
+
+# -- image attributes -----------------------------------------------------------------------------
+
+_ATTRIBUTE_KEYS = {
+    "description": "Description",
+    "kernel": "KernelId",
+    "ramdisk": "RamdiskId",
+    "launchPermission": "LaunchPermissions",
+    "productCodes": "ProductCodes",
+    "blockDeviceMapping": "BlockDeviceMappings",
+    "sriovNetSupport": "SriovNetSupport",
+    "bootMode": "BootMode",
+    "tpmSupport": "TpmSupport",
+    "uefiData": "UefiData",
+    "lastLaunchedTime": "LastLaunchedTime",
+    "imdsSupport": "ImdsSupport",
+    "deregistrationProtection": "DeregistrationProtection",
+}
+
+
+def _value(value: str | None) -> dict[str, str]:
+    return {"Value": value} if value is not None else {}
+
+
+def launch_permissions(image: ImageRecord) -> list[dict[str, str]]:
+    permissions = [{"UserId": account} for account in image.shared_with]
+    if image.public:
+        permissions.append({"Group": "all"})
+    return permissions
+
+
+@operation("ec2", "DescribeImageAttribute", write=False)
+def describe_image_attribute(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    image = find_owned_image(call, params["ImageId"])
+    attribute = params["Attribute"]
+    call.authorize("ec2:DescribeImageAttribute", image_arn(call.region, image.image_id),
+                   lambda: image_context(call, image))
+    call.dry_run_guard()
+    key = _ATTRIBUTE_KEYS.get(attribute)
+    if key is None:
+        raise ServiceError("InvalidRequest", f"The attribute '{attribute}' is not supported.")
+    body: dict[str, Any] = {"ImageId": image.image_id}
+    if attribute == "description":
+        body[key] = _value(image.description)
+    elif attribute == "kernel":
+        body[key] = _value(image.kernel_id)
+    elif attribute == "ramdisk":
+        body[key] = _value(image.ramdisk_id)
+    elif attribute == "launchPermission":
+        body[key] = launch_permissions(image)
+    elif attribute == "productCodes":
+        body[key] = []
+    elif attribute == "blockDeviceMapping":
+        body[key] = image_to_api(image, call.now)["BlockDeviceMappings"]
+    elif attribute == "sriovNetSupport":
+        body[key] = _value(image.sriov_net_support)
+    elif attribute == "bootMode":
+        body[key] = _value(image.boot_mode)
+    elif attribute == "imdsSupport":
+        body[key] = _value(image.imds_support)
+    elif attribute == "lastLaunchedTime":
+        body[key] = _value(format_iso(image.last_launched_time) if image.last_launched_time
+                           else None)
+    elif attribute == "deregistrationProtection":
+        body[key] = _value(protection_value(image, call.now))
+    else:  # tpmSupport, uefiData: not modelled, reported empty
+        body[key] = {}
+    return body
+
+
+def _check_account(value: str) -> str:
+    if not (len(value) == 12 and value.isdigit()):
+        raise ServiceError("InvalidAMIAttributeItemValue",
+                           f"Invalid attribute item value \"{value}\" for userId item type.")
+    return value
+
+
+def _check_group(value: str) -> str:
+    if value != "all":
+        raise ServiceError("InvalidAMIAttributeItemValue",
+                           f"Invalid attribute item value \"{value}\" for group item type.")
+    return value
+
+
+def _permission_changes(params: Any) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    add = list((params.get("LaunchPermission") or {}).get("Add") or ())
+    remove = list((params.get("LaunchPermission") or {}).get("Remove") or ())
+    users, groups = params.get("UserIds") or (), params.get("UserGroups") or ()
+    if users or groups:
+        operation = params.get("OperationType")
+        if operation not in ("add", "remove"):
+            raise Ec2Errors.missing_parameter("OperationType")
+        entries = [{"UserId": u} for u in users] + [{"Group": g} for g in groups]
+        (add if operation == "add" else remove).extend(entries)
+    return add, remove
+
+
+@operation("ec2", "ModifyImageAttribute")
+def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    image = find_owned_image(call, params["ImageId"])
+    call.authorize("ec2:ModifyImageAttribute", image_arn(call.region, image.image_id),
+                   lambda: image_context(call, image))
+    call.dry_run_guard()
+    attribute = params.get("Attribute")
+    description = (params.get("Description") or {}).get("Value")
+    if attribute == "description" and description is None:
+        description = params.get("Value")
+    add, remove = _permission_changes(params)
+    updated = image
+    if description is not None:
+        updated = updated._replace(description=description)
+    if add or remove:
+        if image.state == "disabled":
+            raise ServiceError("OperationNotPermitted",
+                               f"The AMI {image.image_id} is disabled. You can't share a disabled "
+                               f"AMI.")
+        shared = list(updated.shared_with)
+        public = updated.public
+        for entry in add:
+            if "Group" in entry:
+                _check_group(entry["Group"])
+                public = True
+            elif "UserId" in entry:
+                account = _check_account(entry["UserId"])
+                if account not in shared:
+                    shared.append(account)
+        for entry in remove:
+            if "Group" in entry:
+                _check_group(entry["Group"])
+                public = False
+            elif "UserId" in entry:
+                account = _check_account(entry["UserId"])
+                if account in shared:
+                    shared.remove(account)
+        updated = updated._replace(shared_with=tuple(shared), public=public)
+    if params.get("ImdsSupport"):
+        value = params["ImdsSupport"]["Value"] if isinstance(params["ImdsSupport"], dict) else None
+        if value != "v2.0":
+            raise Ec2Errors.invalid_parameter_value(
+                f"Value ({value}) for parameter imdsSupport is invalid. Expecting v2.0.")
+        updated = updated._replace(imds_support=value)
+    if updated is image and attribute is None:
+        raise Ec2Errors.missing_parameter("Attribute")
+    call.tx.put(updated)
+    return {}
+
+
+@operation("ec2", "ResetImageAttribute")
+def reset_image_attribute(call: OperationCall) -> dict[str, Any]:
+    params = call.params
+    image = find_owned_image(call, params["ImageId"])
+    call.authorize("ec2:ResetImageAttribute", image_arn(call.region, image.image_id),
+                   lambda: image_context(call, image))
+    call.dry_run_guard()
+    if params["Attribute"] != "launchPermission":
+        raise ServiceError("InvalidRequest",
+                           f"The attribute '{params['Attribute']}' cannot be reset.")
+    call.tx.put(image._replace(public=False, shared_with=()))
+    return {}

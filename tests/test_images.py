@@ -1,0 +1,515 @@
+"""DescribeImages, RegisterImage, CreateImage, CopyImage and the image attribute operations."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ParamValidationError
+
+from botostub_ec2 import DenyAll, Ec2Stub
+
+from .helpers import assert_ec2_error, assert_metadata
+
+ME, OTHER, AMAZON = "123456789012", "210987654321", "137112412989"
+
+
+@pytest.fixture
+def ec2(ec2_stub):
+    return boto3.client("ec2", region_name="us-east-1")
+
+
+def names(response):
+    return [image["Name"] for image in response["Images"]]
+
+
+# -- DescribeImages: visibility and scoping --------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(ec2_stub):
+    return {
+        "mine": ec2_stub.add_image("web-1", tags={"team": "web", "env": "prod"},
+                                   creation_date="2024-01-01T00:00:00Z", description="Web tier"),
+        "mine2": ec2_stub.add_image("web-2", tags={"team": "web"},
+                                    creation_date="2024-02-01T00:00:00Z"),
+        "db": ec2_stub.add_image("db-1", root_device_type="instance-store"),
+        "amazon": ec2_stub.add_image("al2023-ami-2023", owner_id=AMAZON, public=True),
+        "shared": ec2_stub.add_image("partner", owner_id=OTHER, shared_with=[ME]),
+        "hidden": ec2_stub.add_image("private-other", owner_id=OTHER),
+        "public_other": ec2_stub.add_image("community", owner_id=OTHER, public=True),
+    }
+
+
+def test_default_lists_everything_the_caller_can_launch(ec2, catalogue):
+    response = ec2.describe_images()
+    assert sorted(names(response)) == sorted(
+        ["web-1", "web-2", "db-1", "al2023-ami-2023", "partner", "community"])
+    assert_metadata(response["ResponseMetadata"], 200)
+    assert "NextToken" not in response
+
+
+@pytest.mark.parametrize(("owners", "expected"), [
+    (["self"], ["web-1", "web-2", "db-1"]),
+    (["amazon"], ["al2023-ami-2023"]),
+    ([OTHER], ["partner", "community"]),
+    (["self", "amazon"], ["web-1", "web-2", "db-1", "al2023-ami-2023"]),
+    ([AMAZON], ["al2023-ami-2023"]),
+])
+def test_owners(ec2, catalogue, owners, expected):
+    assert names(ec2.describe_images(Owners=owners)) == expected
+
+
+def test_invalid_owner(ec2):
+    assert_ec2_error(ec2.describe_images, "InvalidUserID.Malformed", "Invalid user id: 'bogus'", 400,
+                     Owners=["bogus"])
+
+
+@pytest.mark.parametrize(("users", "expected"), [
+    (["self"], ["partner"]),
+    ([ME], ["partner"]),
+    (["all"], ["al2023-ami-2023", "community"]),
+])
+def test_executable_users(ec2, catalogue, users, expected):
+    assert names(ec2.describe_images(ExecutableUsers=users)) == expected
+
+
+def test_image_ids(ec2, catalogue):
+    ids = [catalogue["mine"].image_id, catalogue["amazon"].image_id]
+    assert names(ec2.describe_images(ImageIds=ids)) == ["web-1", "al2023-ami-2023"]
+
+
+def test_unknown_or_invisible_ids_are_not_found_singular_and_plural(ec2, catalogue):
+    hidden = catalogue["hidden"].image_id
+    assert_ec2_error(ec2.describe_images, "InvalidAMIID.NotFound",
+                     f"The image id '[{hidden}]' does not exist", 400, ImageIds=[hidden])
+    assert_ec2_error(ec2.describe_images, "InvalidAMIID.NotFound",
+                     "The image ids '[ami-abcd1234, ami-1234abcd]' do not exist", 400,
+                     ImageIds=["ami-abcd1234", catalogue["mine"].image_id, "ami-1234abcd"])
+
+
+def test_malformed_id(ec2):
+    assert_ec2_error(ec2.describe_images, "InvalidAMIID.Malformed",
+                     'Invalid id: "foo" (expecting "ami-...")', 400, ImageIds=["foo"])
+
+
+def test_recently_deregistered_id_gives_empty_list(ec2, catalogue):
+    image_id = catalogue["mine"].image_id
+    ec2.deregister_image(ImageId=image_id)
+    assert ec2.describe_images(ImageIds=[image_id])["Images"] == []
+    assert "web-1" not in names(ec2.describe_images(Owners=["self"]))
+
+
+def test_disabled_images_are_hidden_unless_asked(ec2, ec2_stub):
+    ec2_stub.add_image("on")
+    disabled = ec2_stub.add_image("off", state="disabled")
+    assert names(ec2.describe_images(Owners=["self"])) == ["on"]
+    assert ec2.describe_images(ImageIds=[disabled.image_id])["Images"] == []
+    assert names(ec2.describe_images(Owners=["self"], IncludeDisabled=True)) == ["on", "off"]
+
+
+def test_deprecated_images_are_hidden_from_non_owners(ec2, ec2_stub):
+    ec2_stub.clock.freeze("2025-06-01T00:00:00Z")
+    ec2_stub.add_image("old-mine", deprecation_time="2025-01-01T00:00:00Z")
+    ec2_stub.add_image("old-public", owner_id=AMAZON, public=True,
+                       deprecation_time="2025-01-01T00:00:00Z")
+    ec2_stub.add_image("future", owner_id=AMAZON, public=True,
+                       deprecation_time="2026-01-01T00:00:00Z")
+    assert names(ec2.describe_images()) == ["old-mine", "future"]
+    assert names(ec2.describe_images(IncludeDeprecated=True)) == ["old-mine", "old-public", "future"]
+    image = ec2.describe_images(Owners=["self"])["Images"][0]
+    assert image["DeprecationTime"] == "2025-01-01T00:00:00.000Z"
+
+
+# -- DescribeImages: filters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    ([{"Name": "name", "Values": ["web-*"]}], ["web-1", "web-2"]),
+    ([{"Name": "name", "Values": ["web-?"]}], ["web-1", "web-2"]),
+    ([{"Name": "name", "Values": ["web-1", "db-1"]}], ["web-1", "db-1"]),
+    ([{"Name": "name", "Values": ["WEB-*"]}], []),
+    ([{"Name": "description", "Values": ["Web*"]}], ["web-1"]),
+    ([{"Name": "tag:team", "Values": ["web"]}], ["web-1", "web-2"]),
+    ([{"Name": "tag:team", "Values": ["web"]}, {"Name": "tag:env", "Values": ["prod"]}], ["web-1"]),
+    ([{"Name": "tag:env", "Values": ["*"]}], ["web-1"]),
+    ([{"Name": "tag-key", "Values": ["env"]}], ["web-1"]),
+    ([{"Name": "tag-value", "Values": ["pro?"]}], ["web-1"]),
+    ([{"Name": "root-device-type", "Values": ["instance-store"]}], ["db-1"]),
+    ([{"Name": "state", "Values": ["available"]}], ["web-1", "web-2", "db-1"]),
+    ([{"Name": "is-public", "Values": ["false"]}], ["web-1", "web-2", "db-1"]),
+    ([{"Name": "owner-id", "Values": [ME]}], ["web-1", "web-2", "db-1"]),
+    ([{"Name": "creation-date", "Values": ["2024-01-*"]}], ["web-1"]),
+    ([{"Name": "architecture", "Values": ["x86_64"]}], ["web-1", "web-2", "db-1"]),
+])
+def test_filters(ec2, catalogue, filters, expected):
+    assert names(ec2.describe_images(Owners=["self"], Filters=filters)) == expected
+
+
+def test_filters_over_public_images(ec2, catalogue):
+    assert names(ec2.describe_images(Filters=[{"Name": "owner-alias", "Values": ["amazon"]}])) == [
+        "al2023-ami-2023"]
+    assert names(ec2.describe_images(Filters=[{"Name": "is-public", "Values": ["true"]}])) == [
+        "al2023-ami-2023", "community"]
+
+
+def test_snapshot_and_image_id_filters(ec2, catalogue):
+    mine = catalogue["mine"]
+    assert names(ec2.describe_images(Filters=[{"Name": "block-device-mapping.snapshot-id",
+                                               "Values": mine.snapshot_ids}])) == ["web-1"]
+    assert names(ec2.describe_images(Filters=[{"Name": "image-id",
+                                               "Values": [mine.image_id]}])) == ["web-1"]
+
+
+def test_source_instance_id_filter(ec2, ec2_stub):
+    base = ec2_stub.add_image("base")
+    instance = ec2_stub.add_instance(base.image_id)
+    new_id = ec2.create_image(InstanceId=instance.instance_id, Name="baked")["ImageId"]
+    found = ec2.describe_images(Filters=[{"Name": "source-instance-id",
+                                          "Values": [instance.instance_id]}])["Images"]
+    assert [i["ImageId"] for i in found] == [new_id]
+
+
+def test_escaped_wildcards_match_literally(ec2, ec2_stub):
+    ec2_stub.add_image("star*name")
+    ec2_stub.add_image("starXname")
+    assert names(ec2.describe_images(Filters=[{"Name": "name", "Values": ["star\\*name"]}])) == [
+        "star*name"]
+
+
+def test_unknown_filter_is_invalid(ec2):
+    assert_ec2_error(ec2.describe_images, "InvalidParameterValue", "The filter 'colour' is invalid",
+                     400, Filters=[{"Name": "colour", "Values": ["red"]}])
+
+
+# -- DescribeImages: pagination, DryRun, authorization ----------------------------------------------
+
+
+def test_paginator_walks_every_page(ec2, ec2_stub):
+    for n in range(12):
+        ec2_stub.add_image(f"img-{n:02d}")
+    pages = list(ec2.get_paginator("describe_images").paginate(
+        Owners=["self"], PaginationConfig={"PageSize": 5}))
+    assert [len(p["Images"]) for p in pages] == [5, 5, 2]
+    assert [i["Name"] for p in pages for i in p["Images"]] == [f"img-{n:02d}" for n in range(12)]
+
+
+def test_next_token_only_continues_its_own_query(ec2, ec2_stub):
+    for n in range(3):
+        ec2_stub.add_image(f"img-{n}")
+    first = ec2.describe_images(Owners=["self"], MaxResults=1)
+    assert_ec2_error(ec2.describe_images, "InvalidPaginationToken",
+                     "The specified pagination token is not valid or is expired.", 400,
+                     Owners=["amazon"], MaxResults=1, NextToken=first["NextToken"])
+    assert_ec2_error(ec2.describe_images, "InvalidPaginationToken", re.compile(".+"), 400,
+                     NextToken="garbage!")
+
+
+def test_max_results_with_image_ids_is_rejected(ec2, ec2_stub):
+    image = ec2_stub.add_image("web")
+    assert_ec2_error(ec2.describe_images, "InvalidParameterCombination",
+                     "The parameter ImageIds cannot be used with the parameter MaxResults", 400,
+                     ImageIds=[image.image_id], MaxResults=5)
+
+
+def test_max_results_range(ec2):
+    assert_ec2_error(ec2.describe_images, "InvalidParameterValue",
+                     "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value less "
+                     "than 1000.", 400, MaxResults=1001)
+
+
+def test_dry_run(ec2):
+    assert_ec2_error(ec2.describe_images, "DryRunOperation",
+                     "Request would have succeeded, but DryRun flag is set.", 412, DryRun=True)
+
+
+@pytest.mark.ec2_stub(evaluator=DenyAll())
+def test_describe_denied(ec2):
+    error = assert_ec2_error(ec2.describe_images, "UnauthorizedOperation", re.compile(".+"), 403)
+    assert "ec2:DescribeImages on resource: * because" in error.response["Error"]["Message"]
+
+
+# -- the Image shape against a literal EC2 document ------------------------------------------------
+
+
+def test_image_shape_equals_botocore_parse_of_ec2_document(ec2_stub):
+    image = ec2_stub.add_image(
+        "web-1", image_id="ami-0abc1234def567890", tags={"team": "web"}, description="Web tier",
+        creation_date=datetime(2024, 1, 15, 10, 23, 45, tzinfo=timezone.utc),
+        snapshot_ids=["snap-05f12ad6d88ff7380"], volume_size=8)
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>
+    <imagesSet>
+        <item>
+            <imageId>{image.image_id}</imageId>
+            <imageLocation>123456789012/web-1</imageLocation>
+            <imageState>available</imageState>
+            <imageOwnerId>123456789012</imageOwnerId>
+            <creationDate>2024-01-15T10:23:45.000Z</creationDate>
+            <isPublic>false</isPublic>
+            <architecture>x86_64</architecture>
+            <imageType>machine</imageType>
+            <name>web-1</name>
+            <description>Web tier</description>
+            <rootDeviceType>ebs</rootDeviceType>
+            <rootDeviceName>/dev/xvda</rootDeviceName>
+            <blockDeviceMapping>
+                <item>
+                    <deviceName>/dev/xvda</deviceName>
+                    <ebs>
+                        <snapshotId>snap-05f12ad6d88ff7380</snapshotId>
+                        <volumeSize>8</volumeSize>
+                        <deleteOnTermination>true</deleteOnTermination>
+                        <volumeType>gp3</volumeType>
+                        <encrypted>false</encrypted>
+                    </ebs>
+                </item>
+            </blockDeviceMapping>
+            <virtualizationType>hvm</virtualizationType>
+            <tagSet>
+                <item>
+                    <key>team</key>
+                    <value>web</value>
+                </item>
+            </tagSet>
+            <hypervisor>xen</hypervisor>
+            <enaSupport>true</enaSupport>
+            <sriovNetSupport>simple</sriovNetSupport>
+            <platformDetails>Linux/UNIX</platformDetails>
+            <usageOperation>RunInstances</usageOperation>
+            <deregistrationProtection>disabled</deregistrationProtection>
+        </item>
+    </imagesSet>
+</DescribeImagesResponse>"""
+    plain = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="AKID",
+                         aws_secret_access_key="secret")
+
+    class Raw:
+        def stream(self, **kwargs):
+            yield xml.encode()
+
+    plain.meta.events.register("before-send", lambda request, **kw: AWSResponse(
+        request.url, 200, {}, Raw()))
+    expected = plain.describe_images(ImageIds=[image.image_id])["Images"]
+    ours = boto3.client("ec2", region_name="us-east-1").describe_images(
+        ImageIds=[image.image_id])["Images"]
+    assert ours == expected
+
+
+# -- RegisterImage ---------------------------------------------------------------------------------
+
+
+def test_register_image_from_snapshot(ec2, ec2_stub):
+    snapshot = ec2_stub.add_snapshot(volume_size=20)
+    response = ec2.register_image(
+        Name="registered", Architecture="arm64", RootDeviceName="/dev/xvda", EnaSupport=True,
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}],
+        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "k", "Value": "v"}]}])
+    assert set(response) == {"ImageId", "ResponseMetadata"}
+    image = ec2_stub.image(response["ImageId"])
+    assert image.state == "available" and image.architecture == "arm64"
+    assert image.snapshot_ids == [snapshot.snapshot_id]
+    assert image.block_devices[0].volume_size == 20
+    assert dict(image.tags) == {"k": "v"}
+    # The snapshot is now in use by the image.
+    assert names(ec2.describe_images(Filters=[{"Name": "block-device-mapping.snapshot-id",
+                                               "Values": [snapshot.snapshot_id]}])) == ["registered"]
+
+
+def test_register_image_errors(ec2, ec2_stub):
+    existing = ec2_stub.add_image("taken")
+    mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": existing.snapshot_ids[0]}}]
+    assert_ec2_error(ec2.register_image, "InvalidAMIName.Duplicate",
+                     f"AMI name taken is already in use by AMI {existing.image_id}", 400,
+                     Name="taken", BlockDeviceMappings=mapping)
+    with pytest.raises(ParamValidationError):  # botocore checks the model's minimum length first
+        ec2.register_image(Name="ab", BlockDeviceMappings=mapping)
+    for bad in ("x" * 129, "bad|name"):
+        assert_ec2_error(ec2.register_image, "InvalidAMIName.Malformed",
+                         "AMI names must be between 3 and 128 characters long, and may contain "
+                         "letters, numbers, '(', ')', '.', '-', '/' and '_'", 400,
+                         Name=bad, BlockDeviceMappings=mapping)
+    assert_ec2_error(ec2.register_image, "InvalidSnapshot.NotFound",
+                     "The snapshot 'snap-0123456789abcdef0' does not exist.", 400, Name="new",
+                     BlockDeviceMappings=[{"DeviceName": "/dev/xvda",
+                                           "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}])
+    assert_ec2_error(ec2.register_image, "DryRunOperation", re.compile(".+"), 412, Name="new",
+                     BlockDeviceMappings=mapping, DryRun=True)
+    assert len(ec2_stub.images()) == 1
+
+
+def test_name_is_free_again_after_deregistration(ec2, ec2_stub):
+    old = ec2_stub.add_image("reused")
+    ec2.deregister_image(ImageId=old.image_id)
+    snapshot = ec2_stub.add_snapshot()
+    ec2.register_image(Name="reused", BlockDeviceMappings=[
+        {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}])
+
+
+def test_names_are_unique_per_owner_not_globally(ec2, ec2_stub):
+    ec2_stub.add_image("same-name", owner_id=OTHER, public=True)
+    snapshot = ec2_stub.add_snapshot()
+    ec2.register_image(Name="same-name", BlockDeviceMappings=[
+        {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}])
+
+
+def test_register_instance_store_image(ec2, ec2_stub):
+    image_id = ec2.register_image(Name="s3-backed", ImageLocation="bucket/image.manifest.xml")[
+        "ImageId"]
+    assert ec2_stub.image(image_id).root_device_type == "instance-store"
+
+
+# -- CreateImage ---------------------------------------------------------------------------------
+
+
+def test_create_image_from_instance(ec2, ec2_stub):
+    base = ec2_stub.add_image("base", snapshots=2, volume_size=16, architecture="arm64")
+    instance = ec2_stub.add_instance(base.image_id)
+    image_id = ec2.create_image(
+        InstanceId=instance.instance_id, Name="baked-1", Description="nightly",
+        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "team", "Value": "web"}]},
+                           {"ResourceType": "snapshot", "Tags": [{"Key": "team", "Value": "web"}]}],
+    )["ImageId"]
+    image = ec2_stub.image(image_id)
+    assert image.source_instance_id == instance.instance_id
+    assert image.architecture == "arm64" and image.description == "nightly"
+    (snapshot_id,) = image.snapshot_ids
+    snapshot = ec2_stub.snapshot(snapshot_id)
+    assert snapshot.description == f"Created by CreateImage({instance.instance_id}) for {image_id}"
+    assert snapshot.volume_size == 16 and dict(snapshot.tags) == {"team": "web"}
+    described = ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    assert described["SourceInstanceId"] == instance.instance_id
+    assert described["Tags"] == [{"Key": "team", "Value": "web"}]
+
+
+def test_create_image_errors(ec2, ec2_stub):
+    base = ec2_stub.add_image("base")
+    stopped = ec2_stub.add_instance(base.image_id, state="terminated")
+    assert_ec2_error(ec2.create_image, "InvalidInstanceID.NotFound",
+                     "The instance ID 'i-0123456789abcdef0' does not exist", 400,
+                     InstanceId="i-0123456789abcdef0", Name="x-1")
+    assert_ec2_error(ec2.create_image, "IncorrectInstanceState",
+                     f"The instance '{stopped.instance_id}' is not in a state from which it can be "
+                     f"imaged.", 400, InstanceId=stopped.instance_id, Name="x-1")
+    running = ec2_stub.add_instance(base.image_id)
+    assert_ec2_error(ec2.create_image, "InvalidAMIName.Duplicate", re.compile(".+"), 400,
+                     InstanceId=running.instance_id, Name="base")
+    assert_ec2_error(ec2.create_image, "DryRunOperation", re.compile(".+"), 412,
+                     InstanceId=running.instance_id, Name="x-1", DryRun=True)
+    assert len(ec2_stub.images()) == 1 and len(ec2_stub.snapshots()) == 1
+
+
+# -- CopyImage -----------------------------------------------------------------------------------
+
+
+def test_copy_image_across_regions(ec2_stub):
+    source = ec2_stub.add_image("golden", tags={"team": "web"}, description="golden image")
+    west = boto3.client("ec2", region_name="us-west-2")
+    copy_id = west.copy_image(SourceImageId=source.image_id, SourceRegion="us-east-1",
+                              Name="golden-west", CopyImageTags=True)["ImageId"]
+    copy = ec2_stub.image(copy_id, region="us-west-2")
+    assert copy.region == "us-west-2" and copy.owner_id == ME
+    assert copy.source_image_id == source.image_id and copy.source_image_region == "us-east-1"
+    assert dict(copy.tags) == {"team": "web"}
+    assert copy.description == f"[Copied {source.image_id} from us-east-1] golden image"
+    assert copy.snapshot_ids != source.snapshot_ids
+    snapshot = ec2_stub.snapshot(copy.snapshot_ids[0], region="us-west-2")
+    assert snapshot.description.startswith(
+        f"Copied for DestinationAmi {copy_id} from SourceAmi {source.image_id} for SourceSnapshot "
+        f"{source.snapshot_ids[0]}. Task created on ")
+    described = west.describe_images(ImageIds=[copy_id])["Images"][0]
+    assert (described["SourceImageId"], described["SourceImageRegion"]) == (
+        source.image_id, "us-east-1")
+
+
+def test_copy_public_image_of_another_account(ec2, ec2_stub):
+    public = ec2_stub.add_image("al2023", owner_id=AMAZON, public=True)
+    copy_id = ec2.copy_image(SourceImageId=public.image_id, SourceRegion="us-east-1",
+                             Name="my-al2023", Description="mine now")["ImageId"]
+    assert ec2_stub.image(copy_id).owner_id == ME
+    assert ec2_stub.image(copy_id).description == "mine now"
+
+
+def test_copy_image_errors(ec2, ec2_stub):
+    hidden = ec2_stub.add_image("hidden", owner_id=OTHER)
+    assert_ec2_error(ec2.copy_image, "InvalidAMIID.NotFound",
+                     f"The image id '[{hidden.image_id}]' does not exist", 400,
+                     SourceImageId=hidden.image_id, SourceRegion="us-east-1", Name="copy")
+    source = ec2_stub.add_image("source")
+    assert_ec2_error(ec2.copy_image, "InvalidAMIName.Duplicate", re.compile(".+"), 400,
+                     SourceImageId=source.image_id, SourceRegion="us-east-1", Name="source")
+
+
+# -- image attributes -----------------------------------------------------------------------------
+
+
+def test_sharing_makes_the_image_visible_to_the_other_account(ec2_stub):
+    image = ec2_stub.add_image("web")
+    ec2_stub._principals["AKIAOTHER"] = __import__("botostub_ec2").Principal(
+        f"arn:aws:iam::{OTHER}:user/bob")
+    owner = boto3.client("ec2", region_name="us-east-1")
+    other = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="AKIAOTHER",
+                         aws_secret_access_key="secret")
+    assert other.describe_images(Owners=[ME])["Images"] == []
+    owner.modify_image_attribute(ImageId=image.image_id,
+                                 LaunchPermission={"Add": [{"UserId": OTHER}]})
+    assert names(other.describe_images(Owners=[ME])) == ["web"]
+    assert names(other.describe_images(ExecutableUsers=["self"])) == ["web"]
+    assert_ec2_error(other.deregister_image, "AuthFailure", f"Not authorized for image:{image.image_id}",
+                     400, ImageId=image.image_id)
+    assert owner.describe_image_attribute(ImageId=image.image_id, Attribute="launchPermission")[
+        "LaunchPermissions"] == [{"UserId": OTHER}]
+    owner.modify_image_attribute(ImageId=image.image_id, Attribute="launchPermission",
+                                 OperationType="remove", UserIds=[OTHER])
+    assert other.describe_images(Owners=[ME])["Images"] == []
+
+
+def test_make_public_and_reset(ec2, ec2_stub):
+    image = ec2_stub.add_image("web")
+    ec2.modify_image_attribute(ImageId=image.image_id, LaunchPermission={"Add": [{"Group": "all"}]})
+    assert ec2.describe_images(ImageIds=[image.image_id])["Images"][0]["Public"] is True
+    ec2.reset_image_attribute(ImageId=image.image_id, Attribute="launchPermission")
+    assert ec2_stub.image(image.image_id).public is False
+
+
+def test_description_attribute(ec2, ec2_stub):
+    image = ec2_stub.add_image("web")
+    assert ec2.describe_image_attribute(ImageId=image.image_id, Attribute="description")[
+        "Description"] == {}
+    ec2.modify_image_attribute(ImageId=image.image_id, Description={"Value": "new text"})
+    response = ec2.describe_image_attribute(ImageId=image.image_id, Attribute="description")
+    assert response["Description"] == {"Value": "new text"}
+    assert response["ImageId"] == image.image_id
+
+
+def test_attribute_errors(ec2, ec2_stub):
+    theirs = ec2_stub.add_image("al2023", owner_id=AMAZON, public=True)
+    gone = ec2_stub.add_image("gone", state="deregistered")
+    mine = ec2_stub.add_image("mine")
+    assert_ec2_error(ec2.modify_image_attribute, "AuthFailure",
+                     f"Not authorized for image:{theirs.image_id}", 400, ImageId=theirs.image_id,
+                     Description={"Value": "x"})
+    assert_ec2_error(ec2.describe_image_attribute, "InvalidAMIID.Unavailable",
+                     f"The image ID '{gone.image_id}' is no longer available", 400,
+                     ImageId=gone.image_id, Attribute="description")
+    assert_ec2_error(ec2.modify_image_attribute, "InvalidAMIAttributeItemValue",
+                     'Invalid attribute item value "12345" for userId item type.', 400,
+                     ImageId=mine.image_id, LaunchPermission={"Add": [{"UserId": "12345"}]})
+    assert ec2_stub.image(mine.image_id).shared_with == ()
+    assert_ec2_error(ec2.modify_image_attribute, "DryRunOperation", re.compile(".+"), 412,
+                     ImageId=mine.image_id, Description={"Value": "x"}, DryRun=True)
+    assert ec2_stub.image(mine.image_id).description is None
+
+
+@pytest.mark.parametrize("attribute", ["blockDeviceMapping", "deregistrationProtection", "kernel",
+                                       "ramdisk", "productCodes", "sriovNetSupport", "bootMode",
+                                       "imdsSupport", "lastLaunchedTime", "tpmSupport",
+                                       "uefiData"])
+def test_every_attribute_can_be_described(ec2, ec2_stub, attribute):
+    image = ec2_stub.add_image("web")
+    response = ec2.describe_image_attribute(ImageId=image.image_id, Attribute=attribute)
+    assert response["ImageId"] == image.image_id
