@@ -135,13 +135,15 @@ class _Kind:
 class _Connection:
     """A thread's connection plus its transaction nesting state."""
 
-    __slots__ = ("conn", "depth", "pid", "write")
+    __slots__ = ("conn", "depth", "new_ids", "pid", "write")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.depth = 0
         self.pid = os.getpid()
         self.write = False
+        #: Set when this transaction gave a kind, index or region an id: a rollback forgets it.
+        self.new_ids = False
 
 
 class SqliteBackend:
@@ -370,6 +372,7 @@ class SqliteBackend:
         if row is None:
             if not write:
                 return None
+            self._local.holder.new_ids = True
             kind_id = conn.execute(
                 "INSERT INTO kinds (name, fields) VALUES (?, ?)", (name, json.dumps(codec.names))
             ).lastrowid
@@ -397,6 +400,7 @@ class SqliteBackend:
                     # Not built yet: find() answers by scanning until a writer builds it.
                     info.by_name[index_name] = (-1, spec)
                     continue
+                self._local.holder.new_ids = True
                 index_id = conn.execute(
                     "INSERT INTO indexes (kind, name, valid) VALUES (?, ?, 0)",
                     (kind_id, index_name),
@@ -418,6 +422,11 @@ class SqliteBackend:
         if write or len(info.indexes) == len(info.specs):
             self._kinds[kind] = info
         return info
+
+    def _forget_ids(self) -> None:
+        """After a rollback that undid new ids: drop every cached id (they are re-read)."""
+        self._kinds.clear()
+        self._slots.clear()
 
     def _build_index(
         self, conn: sqlite3.Connection, info: _Kind, index_id: int, spec: Index
@@ -445,6 +454,7 @@ class SqliteBackend:
         if row is None:
             if not create:
                 return 0
+            self._local.holder.new_ids = True
             slot = conn.execute(
                 "INSERT INTO regions (kind, region) VALUES (?, ?)", key).lastrowid
             assert slot is not None
@@ -643,11 +653,15 @@ class _SqliteTransaction:
             holder.depth -= 1
             if exc_type is not None:
                 conn.execute("ROLLBACK TO nested")
+                if holder.new_ids:
+                    self._backend._forget_ids()
             conn.execute("RELEASE nested")
             return
+        committed = False
         try:
             if exc_type is None:
                 self._backend._retry(conn, "COMMIT")
+                committed = True
             elif conn.in_transaction:
                 conn.execute("ROLLBACK")
         except BaseException:
@@ -655,6 +669,11 @@ class _SqliteTransaction:
                 conn.execute("ROLLBACK")
             raise
         finally:
+            if holder.new_ids:
+                holder.new_ids = False
+                if not committed:
+                    # Ids cached during this transaction no longer exist in the database.
+                    self._backend._forget_ids()
             holder.depth = 0
             holder.write = False
             if self._write:
