@@ -274,9 +274,8 @@ class SqliteBackend:
     # -- schema -----------------------------------------------------------------------------
 
     def _open_database(self) -> None:
-        holder = self._connection()
-        conn = holder.conn
         try:
+            conn = self._connection().conn
             self._set_wal(conn)
             self._retry(conn, "BEGIN IMMEDIATE")
             try:
@@ -538,7 +537,7 @@ class SqliteBackend:
             tx._conn.execute("DELETE FROM records")
 
     def bulk_put(self, records: Iterable[Any]) -> int:
-        """Insert or replace many records in one transaction; returns how many were written."""
+        """Insert or replace many records in one transaction; returns how many were put."""
         with self.transaction() as tx:
             return tx.put_many(records)
 
@@ -840,13 +839,15 @@ class _SqliteTransaction:
         for record in records:
             chunk.append(record)
             if len(chunk) >= _CHUNK:
-                count += self._put_chunk(chunk)
+                self._put_chunk(chunk)
+                count += len(chunk)
                 chunk = []
         if chunk:
-            count += self._put_chunk(chunk)
+            self._put_chunk(chunk)
+            count += len(chunk)
         return count
 
-    def _put_chunk(self, chunk: list[Any]) -> int:
+    def _put_chunk(self, chunk: list[Any]) -> None:
         conn = self._conn
         backend = self._backend
         # (slot, key) -> (info, record), in first-seen order with the last value.
@@ -904,7 +905,6 @@ class _SqliteTransaction:
         if new_entries:
             conn.executemany(
                 "INSERT INTO entries (idx, slot, value, record) VALUES (?, ?, ?, ?)", new_entries)
-        return len(pending)
 
 
 def _same_fields(old: Any, new: Any, fields: tuple[str, ...]) -> bool:
