@@ -27,6 +27,7 @@ end, Recycle Bin times, when an image was deregistered. Fields the records do no
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -320,7 +321,7 @@ def load(
     """
     backend, region, account_id = _target(target, region, account_id)
     warnings: list[str] = []
-    counts = {"images": 0, "snapshots": 0, "instances": 0}
+    counts = {"images": 0, "snapshots": 0, "instances": 0, "created": 0}
     loaded_snapshots: set[str] = set()
     # snapshot id -> (image, device) of its first mapping, for the placeholders.
     referenced: dict[str, tuple[ImageRecord, BlockDevice]] = {}
@@ -347,20 +348,24 @@ def load(
                     counts["instances"] += 1
                     yield instance_from_api(item, region=region, owner_id=owner)
 
-    created = 0
     with backend.transaction() as tx:
         had_snapshots = region in tx.regions(SnapshotRecord)
-        _put_all(tx, records())
-        if create_missing_snapshots:
-            missing = [
-                sid for sid in referenced
-                if sid not in loaded_snapshots
-                and not (had_snapshots and tx.get(SnapshotRecord, region, sid) is not None)
-            ]
-            _put_all(tx, (_placeholder(sid, *referenced[sid]) for sid in missing))
-            created = len(missing)
-    return LoadReport(counts["images"], counts["snapshots"], counts["instances"], created,
-                      tuple(warnings))
+
+        def placeholders() -> Iterator[SnapshotRecord]:
+            # Runs once every input record was written (it is chained after them).
+            if not create_missing_snapshots:
+                return
+            for sid, (image, device) in referenced.items():
+                if sid in loaded_snapshots or (
+                        had_snapshots and tx.get(SnapshotRecord, region, sid) is not None):
+                    continue
+                counts["created"] += 1
+                yield _placeholder(sid, image, device)
+
+        # One stream, so a bulk-capable backend writes it in a single batched pass.
+        _put_all(tx, itertools.chain(records(), placeholders()))
+    return LoadReport(counts["images"], counts["snapshots"], counts["instances"],
+                      counts["created"], tuple(warnings))
 
 
 def _put_all(tx: Any, records: Iterable[Any]) -> None:

@@ -71,36 +71,50 @@ CREATE TABLE entries (
     record INTEGER NOT NULL);
 CREATE INDEX entries_find ON entries (idx, slot, value);
 CREATE INDEX entries_record ON entries (record);
--- Checkpoints and the undo log that lets the state go back to one.
+-- Checkpoints and the undo log that lets the state go back to one (see _TRIGGERS).
 CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE undo (
     seq INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, op INTEGER NOT NULL, row INTEGER NOT NULL,
     a, b, c, d);
-CREATE TRIGGER records_insert AFTER INSERT ON records WHEN EXISTS (SELECT 1 FROM checkpoints)
+"""
+
+#: The undo log's triggers, present only while a checkpoint exists (so writes pay nothing
+#: otherwise). Each fills ``undo`` with what a row was before the change.
+_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS records_insert AFTER INSERT ON records
+WHEN EXISTS (SELECT 1 FROM checkpoints)
 BEGIN INSERT INTO undo (tbl, op, row) VALUES (0, 0, NEW.id); END;
-CREATE TRIGGER records_update AFTER UPDATE ON records WHEN EXISTS (SELECT 1 FROM checkpoints)
+CREATE TRIGGER IF NOT EXISTS records_update AFTER UPDATE ON records
+WHEN EXISTS (SELECT 1 FROM checkpoints)
 BEGIN INSERT INTO undo (tbl, op, row, a, b, c) VALUES (0, 1, OLD.id, OLD.slot, OLD.key, OLD.data);
 END;
-CREATE TRIGGER records_delete AFTER DELETE ON records WHEN EXISTS (SELECT 1 FROM checkpoints)
+CREATE TRIGGER IF NOT EXISTS records_delete AFTER DELETE ON records
+WHEN EXISTS (SELECT 1 FROM checkpoints)
 BEGIN INSERT INTO undo (tbl, op, row, a, b, c) VALUES (0, 2, OLD.id, OLD.slot, OLD.key, OLD.data);
 END;
-CREATE TRIGGER entries_insert AFTER INSERT ON entries WHEN EXISTS (SELECT 1 FROM checkpoints)
+CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON entries
+WHEN EXISTS (SELECT 1 FROM checkpoints)
 BEGIN INSERT INTO undo (tbl, op, row) VALUES (1, 0, NEW.id); END;
-CREATE TRIGGER entries_delete AFTER DELETE ON entries WHEN EXISTS (SELECT 1 FROM checkpoints)
+CREATE TRIGGER IF NOT EXISTS entries_delete AFTER DELETE ON entries
+WHEN EXISTS (SELECT 1 FROM checkpoints)
 BEGIN INSERT INTO undo (tbl, op, row, a, b, c, d)
       VALUES (1, 2, OLD.id, OLD.idx, OLD.slot, OLD.value, OLD.record); END;
-CREATE TRIGGER indexes_valid AFTER UPDATE OF valid ON indexes
+CREATE TRIGGER IF NOT EXISTS indexes_valid AFTER UPDATE OF valid ON indexes
 WHEN EXISTS (SELECT 1 FROM checkpoints)
 BEGIN INSERT INTO undo (tbl, op, row, a) VALUES (2, 1, OLD.id, OLD.valid); END;
 """
+_TRIGGER_NAMES = ("records_insert", "records_update", "records_delete", "entries_insert",
+                  "entries_delete", "indexes_valid")
 
 #: ``from_version -> function(connection)`` bringing a database to ``from_version + 1``.
 MIGRATIONS: dict[int, Any] = {}
 
 _BUSY_WORDS = ("locked", "busy")
 _CHUNK = 5000
-#: put_many defers the indexes below once this many records were written in one call.
-_DEFER_AFTER = 50_000
+#: put_many drops the lookup indexes below and rebuilds them at its end (sorting once beats
+#: millions of random inserts) when the state holds fewer records than this: rebuilding is cheap
+#: then, and dropping big indexes is not.
+_DEFER_BELOW = 10_000
 _DEFERRABLE = (
     ("records_scan", "CREATE INDEX records_scan ON records (slot)"),
     ("entries_find", "CREATE INDEX entries_find ON entries (idx, slot, value)"),
@@ -490,6 +504,8 @@ class SqliteBackend:
         """Start (or extend) the undo log; returns the checkpoint's id."""
         with self.transaction() as tx:
             conn = tx._conn
+            for statement in _statements(_TRIGGERS):
+                conn.execute(statement)
             seq = conn.execute("SELECT coalesce(max(seq), 0) FROM undo").fetchone()[0]
             token = conn.execute("INSERT INTO checkpoints (seq) VALUES (?)", (seq,)).lastrowid
         return ("sqlite-checkpoint", token)
@@ -534,6 +550,8 @@ class SqliteBackend:
             oldest = conn.execute("SELECT min(seq) FROM checkpoints").fetchone()[0]
             if oldest is None:
                 conn.execute("DELETE FROM undo")
+                for name in _TRIGGER_NAMES:
+                    conn.execute(f"DROP TRIGGER IF EXISTS {name}")
             else:
                 conn.execute("DELETE FROM undo WHERE seq <= ?", (oldest,))
 
@@ -859,15 +877,11 @@ class _SqliteTransaction:
             for record in records:
                 chunk.append(record)
                 if len(chunk) >= _CHUNK:
+                    if not count:
+                        deferred = self._defer_indexes()
                     optimistic = self._put_chunk(chunk, optimistic)
                     count += len(chunk)
                     chunk = []
-                    if not deferred and count >= _DEFER_AFTER:
-                        # A large load: drop the lookup-only indexes, rebuild them once at the
-                        # end (sorting once is much cheaper than millions of random inserts).
-                        for name, _ in _DEFERRABLE:
-                            conn.execute(f"DROP INDEX {name}")
-                        deferred = True
             if chunk:
                 self._put_chunk(chunk, optimistic)
                 count += len(chunk)
@@ -879,6 +893,16 @@ class _SqliteTransaction:
                 gc.enable()
             conn.execute("PRAGMA cache_size=-32768")
         return count
+
+    def _defer_indexes(self) -> bool:
+        """Drop the lookup indexes if the state is small (see ``_DEFER_BELOW``)."""
+        conn = self._conn
+        rows = conn.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
+        if rows >= _DEFER_BELOW:
+            return False
+        for name, _ in _DEFERRABLE:
+            conn.execute(f"DROP INDEX {name}")
+        return True
 
     def _put_chunk(self, chunk: list[Any], optimistic: bool) -> bool:
         """Write one chunk; returns whether the optimistic all-new path worked."""

@@ -401,7 +401,7 @@ def test_check_integrity_reports_a_damaged_index(backend, path):
 
 def test_put_many_equals_putting_one_by_one(tmp_path, monkeypatch):
     monkeypatch.setattr(sqlite_module, "_CHUNK", 7)  # several chunks
-    monkeypatch.setattr(sqlite_module, "_DEFER_AFTER", 14)  # and the deferred-index path
+    monkeypatch.setattr(sqlite_module, "_DEFER_BELOW", 2)  # "many" drops its indexes, "one" not
     records = [image(f"ami-{i:08x}", name=f"n{i % 3}", snapshots=(f"snap-{i % 5}",))
                for i in range(30)]
     records += [records[3]._replace(state="pending"), records[4]._replace(name="moved"),
