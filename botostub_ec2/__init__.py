@@ -24,8 +24,16 @@ from .errors import (
     ServiceError,
     UnhandledOperationError,
 )
-from .models import BlockDevice, Call, ImageRecord, InstanceRecord, SnapshotRecord
+from .models import (
+    BlockDevice,
+    Call,
+    ImageRecord,
+    InstanceRecord,
+    RetentionRuleRecord,
+    SnapshotRecord,
+)
 from .operations import OperationCall
+from .options import LifecycleOptions
 from .permissions import (
     AllowAll,
     AuthorizationRequest,
@@ -68,11 +76,13 @@ __all__ = [
     "Ec2Stub",
     "ImageRecord",
     "InstanceRecord",
+    "LifecycleOptions",
     "MemoryBackend",
     "OperationCall",
     "PermissionEvaluator",
     "Principal",
     "ResponseValidationError",
+    "RetentionRuleRecord",
     "SeedError",
     "ServiceError",
     "SnapshotRecord",

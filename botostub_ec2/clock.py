@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
+
+_UTC = timezone.utc
+_ZERO = timedelta(0)
 
 
 def _ms(value: datetime) -> datetime:
@@ -36,15 +40,27 @@ class Clock:
 
     def __init__(self, start: datetime | str | None = None) -> None:
         self._lock = threading.Lock()
-        self._offset = timedelta(0)
+        self._offset = _ZERO
         self._frozen: datetime | None = _parse(start) if start is not None else None
 
     def now(self) -> datetime:
-        """The current time of the stub (timezone-aware, UTC)."""
+        """The current time of the stub (timezone-aware, UTC, to the millisecond)."""
         frozen = self._frozen
         if frozen is not None:
             return frozen + self._offset
-        return _ms(datetime.now(timezone.utc) + self._offset)
+        now = datetime.now(_UTC)
+        if self._offset is not _ZERO:
+            now += self._offset
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    def timestamp(self) -> float:
+        """The current time as POSIX seconds (cheaper than :meth:`now` when a number will do)."""
+        frozen = self._frozen
+        if frozen is not None:
+            return (frozen + self._offset).timestamp()
+        if self._offset is _ZERO:
+            return time.time()
+        return time.time() + self._offset.total_seconds()
 
     def advance(
         self,
@@ -60,14 +76,16 @@ class Clock:
             days=days, hours=hours, minutes=minutes, seconds=seconds
         )
         with self._lock:
-            self._offset += step
+            self._offset = self._offset + step
+            if self._offset == _ZERO:
+                self._offset = _ZERO
         return self.now()
 
     def freeze(self, at: datetime | str | None = None) -> datetime:
         """Stop the clock at ``at`` (default: now) until :meth:`unfreeze`."""
         with self._lock:
             self._frozen = _parse(at) if at is not None else self.now()
-            self._offset = timedelta(0)
+            self._offset = _ZERO
             return self._frozen
 
     def unfreeze(self) -> None:
@@ -79,7 +97,7 @@ class Clock:
         """Follow wall-clock time with no offset."""
         with self._lock:
             self._frozen = None
-            self._offset = timedelta(0)
+            self._offset = _ZERO
 
 
 def format_iso(value: datetime) -> str:

@@ -7,7 +7,7 @@ import os
 import random
 import threading
 
-from .errors import Ec2Errors, ServiceError
+from .errors import Ec2Errors
 
 _HEX = frozenset("0123456789abcdef")
 # One generator per process: ids only need to be unique and EC2-shaped, not secret.
@@ -40,20 +40,53 @@ def normalize_image_id(raw: str) -> str:
     return raw
 
 
+def is_well_formed(raw: str, prefix: str) -> bool:
+    """Whether ``raw`` has the shape of an EC2 id EC2 itself would issue: ``<prefix>-`` plus 8 or
+    17 lowercase hex digits, not all zeros (real EC2 answers ``InvalidSnapshotID.Malformed`` for
+    ``snap-00000000000000000``; see docs/fidelity/resources.md, "Resource id validation")."""
+    if not raw.startswith(prefix + "-"):
+        return False
+    suffix = raw[len(prefix) + 1:]
+    return len(suffix) in (8, 17) and _HEX.issuperset(suffix) and suffix.strip("0") != ""
+
+
 def normalize_snapshot_id(raw: str) -> str:
-    """Validate a snapshot id: ``snap-`` prefix required (``InvalidSnapshotID.Malformed``)."""
-    if not raw.startswith("snap-") or len(raw) == 5:
-        raise ServiceError(
-            "InvalidSnapshotID.Malformed", f'Invalid id: "{raw}" (expecting "snap-...")'
-        )
+    """Check a snapshot id's prefix, returning the id EC2 looks up.
+
+    Something that is not a snapshot id at all (no ``snap-`` prefix) is ``InvalidParameterValue``;
+    a ``snap-`` id EC2 cannot have issued is ``InvalidSnapshotID.Malformed``, but only once the
+    lookup failed (ids seeded by the user are accepted whatever their shape): see
+    :func:`is_well_formed` and docs/fidelity/resources.md.
+    """
+    if not raw.startswith("snap-"):
+        raise Ec2Errors.invalid_id_parameter(raw, "snapshotId", "snap")
+    if len(raw) == 5:
+        raise Ec2Errors.malformed_snapshot_id(raw)
     return raw
 
 
 def normalize_instance_id(raw: str) -> str:
-    """Validate an instance id: ``i-`` prefix required (``InvalidInstanceID.Malformed``)."""
+    """Check an instance id's prefix (``InvalidInstanceID.Malformed`` without ``i-``)."""
     if not raw.startswith("i-") or len(raw) == 2:
-        raise ServiceError("InvalidInstanceID.Malformed", f'Invalid id: "{raw}" (expecting "i-...")')
+        raise Ec2Errors.malformed_instance_id(raw)
     return raw
+
+
+def normalize_volume_id(raw: str) -> str:
+    """Check a volume id's prefix (``InvalidParameterValue`` without ``vol-``)."""
+    if not raw.startswith("vol-"):
+        raise Ec2Errors.invalid_id_parameter(raw, "volumeId", "vol")
+    if len(raw) == 4:
+        raise Ec2Errors.malformed_volume_id(raw)
+    return raw
+
+
+def private_ip_for(instance_id: str) -> str:
+    """A private address in the default VPC's 172.31.0.0/16, derived from the instance id
+    (stable, and no shared counter to lock)."""
+    tail = instance_id[-4:]
+    low = int(tail, 16) if len(tail) == 4 and _HEX.issuperset(tail) else 10
+    return f"172.31.{low >> 8}.{max(low & 0xFF, 4)}"
 
 
 class RequestIds:

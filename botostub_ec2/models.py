@@ -66,9 +66,11 @@ class ImageRecord(NamedTuple):
     platform: str | None = None
     owner_alias: str | None = None
     tags: Mapping[str, str] = EMPTY_TAGS
-    #: ``disabled``, ``enabled-without-cooldown`` or ``enabled-with-cooldown`` (see docs/fidelity.md).
+    #: ``disabled``, ``enabled-without-cooldown`` or ``enabled-with-cooldown``; while a cooldown
+    #: runs, the value shown during it (see docs/fidelity/lifecycle.md and ``LifecycleOptions``).
     deregistration_protection: str = "disabled"
-    #: While protection was disabled with a cooldown, deregistration stays blocked until this time.
+    #: Set when protection enabled with a cooldown is disabled: deregistration stays blocked until
+    #: this time, after which protection reads ``disabled`` whatever the stored value says.
     protection_cooldown_until: datetime | None = None
     deprecation_time: datetime | None = None
     source_instance_id: str | None = None
@@ -86,6 +88,9 @@ class ImageRecord(NamedTuple):
     state_before_bin: str | None = None
     recycle_bin_enter_time: datetime | None = None
     recycle_bin_exit_time: datetime | None = None
+    #: Launch permissions the image had when it entered the Recycle Bin (given back on restore).
+    public_before_bin: bool = False
+    shared_with_before_bin: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -128,6 +133,14 @@ class SnapshotRecord(NamedTuple):
     owner_alias: str | None = None
     recycle_bin_enter_time: datetime | None = None
     recycle_bin_exit_time: datetime | None = None
+    #: ``createVolumePermission`` for the ``all`` group (anyone can see and restore it).
+    public: bool = False
+    #: Account ids holding an explicit ``createVolumePermission``.
+    shared_with: tuple[str, ...] = ()
+    #: ``createVolumePermission`` the snapshot had when it entered the Recycle Bin (given back on
+    #: restore).
+    public_before_bin: bool = False
+    shared_with_before_bin: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -155,13 +168,83 @@ class InstanceRecord(NamedTuple):
     root_device_name: str = "/dev/xvda"
     #: ``(device_name, volume_id)`` pairs of the attached EBS volumes.
     volumes: tuple[tuple[str, str], ...] = ()
+    #: Instances launched by one RunInstances call share it; empty means one of its own
+    #: (``r-`` plus the instance id's digits, see :attr:`reservation`).
+    reservation_id: str = ""
+    ami_launch_index: int = 0
+    architecture: str = "x86_64"
+    platform: str | None = None
+    virtualization_type: str = "hvm"
+    #: When the instance reached its current state (termination time for ``terminated``).
+    state_changed_at: datetime | None = None
 
     @property
     def key(self) -> str:
         return self.instance_id
 
+    @property
+    def reservation(self) -> str:
+        return self.reservation_id or "r-" + self.instance_id[2:]
 
-Record = Union[ImageRecord, SnapshotRecord, InstanceRecord]
+
+class AccountTagsRecord(NamedTuple):
+    """Tags an account put on a resource it does not own (a public or shared image or snapshot).
+
+    EC2 keeps such tags private to the tagging account: "You can tag public or shared resources,
+    but the tags you assign are available only to your AWS account" (EC2 User Guide).
+    """
+
+    region: str
+    account_id: str
+    resource_id: str
+    tags: Mapping[str, str] = EMPTY_TAGS
+
+    @property
+    def key(self) -> str:
+        return f"{self.account_id}/{self.resource_id}"
+
+
+class RetentionRuleRecord(NamedTuple):
+    """A Recycle Bin retention rule (``rbin`` service), per account and region.
+
+    ``resource_tags`` / ``exclude_resource_tags`` hold ``(key, value)`` pairs; a ``None`` value
+    matches any value of the key. A rule without ``resource_tags`` is a Region-level rule.
+    ``status`` and ``lock_state`` move with the clock: see
+    :func:`botostub_ec2.operations.recycle_bin.rule_status` and ``rule_lock_state``.
+    """
+
+    identifier: str
+    region: str
+    owner_id: str
+    #: ``EBS_SNAPSHOT``, ``EC2_IMAGE`` or ``EBS_VOLUME``.
+    resource_type: str
+    retention_days: int
+    description: str | None = None
+    resource_tags: tuple[tuple[str, str | None], ...] = ()
+    exclude_resource_tags: tuple[tuple[str, str | None], ...] = ()
+    #: Tags of the rule itself (``TagResource``), not the tags it matches.
+    tags: Mapping[str, str] = EMPTY_TAGS
+    created_at: datetime | None = None
+    #: The rule reads ``pending`` (and retains nothing) until this time.
+    available_at: datetime | None = None
+    #: ``None`` (never locked), ``locked``, ``pending_unlock`` or ``unlocked``.
+    lock_state: str | None = None
+    unlock_delay_days: int | None = None
+    #: End of the unlock delay while ``pending_unlock``.
+    lock_end_time: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.identifier
+
+    @property
+    def is_region_level(self) -> bool:
+        return not self.resource_tags
+
+
+Record = Union[
+    ImageRecord, SnapshotRecord, InstanceRecord, AccountTagsRecord, RetentionRuleRecord
+]
 R = TypeVar("R", bound=tuple[Any, ...])
 
 class Index(NamedTuple):
@@ -179,7 +262,19 @@ INDEXES: dict[type[Any], dict[str, Index]] = {
         "snapshot_id": Index(("block_devices",), lambda r: tuple(r.snapshot_ids)),
     },
     SnapshotRecord: {"owner_id": Index(("owner_id",), lambda r: (r.owner_id,))},
-    InstanceRecord: {"image_id": Index(("image_id",), lambda r: (r.image_id,))},
+    InstanceRecord: {
+        "image_id": Index(("image_id",), lambda r: (r.image_id,)),
+        "owner_id": Index(("owner_id",), lambda r: (r.owner_id,)),
+        "volume_id": Index(("volumes",), lambda r: tuple(volume for _, volume in r.volumes)),
+    },
+    AccountTagsRecord: {"account_id": Index(("account_id",), lambda r: (r.account_id,))},
+    # Retention decisions look up the rules of one owner and resource type.
+    RetentionRuleRecord: {
+        "owner_type": Index(
+            ("owner_id", "resource_type"), lambda r: (f"{r.owner_id}/{r.resource_type}",)
+        ),
+        "owner_id": Index(("owner_id",), lambda r: (r.owner_id,)),
+    },
 }
 
 
@@ -190,6 +285,35 @@ def register_kind(kind: type[Any], indexes: dict[str, Index] | None = None) -> N
     it reads and returns the tuple of values a record is found under.
     """
     INDEXES.setdefault(kind, {}).update(indexes or {})
+    _install_fast_replace(kind)
+
+
+def _install_fast_replace(kind: type[Any]) -> None:
+    """Give ``kind`` a ``_replace`` that copies the tuple once (namedtuple's is ~4x slower).
+
+    Unchanged fields keep their identity, which lets backends skip re-indexing cheaply.
+    """
+    if getattr(kind._replace, "_botostub_fast", False):
+        return
+    index = {name: position for position, name in enumerate(kind._fields)}
+    new = tuple.__new__
+
+    def _replace(self: Any, **changes: Any) -> Any:
+        values = list(self)
+        for name, value in changes.items():
+            position = index.get(name)
+            if position is None:
+                raise ValueError(f"Got unexpected field names: {[n for n in changes if n not in index]!r}")
+            values[position] = value
+        return new(kind, values)
+
+    _replace._botostub_fast = True  # type: ignore[attr-defined]
+    _replace.__doc__ = kind._replace.__doc__
+    kind._replace = _replace
+
+
+for _kind in list(INDEXES):
+    _install_fast_replace(_kind)
 
 
 class Call(NamedTuple):

@@ -42,6 +42,8 @@ class Principal:
             raise ValueError(f"not a principal ARN: {self.arn!r}")
         if not self.user_id:
             object.__setattr__(self, "user_id", _unique_id(self.arn, self.kind))
+        # Read on every call: parse once.
+        object.__setattr__(self, "_account_id", self.arn.split(":")[4])
 
     @classmethod
     def for_account(cls, account_id: str, name: str = "botostub") -> Principal:
@@ -49,7 +51,7 @@ class Principal:
 
     @property
     def account_id(self) -> str:
-        return self.arn.split(":")[4]
+        return self._account_id  # type: ignore[no-any-return,attr-defined]
 
     @property
     def partition(self) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
 from email.utils import formatdate
 from typing import Any
 
@@ -36,10 +35,10 @@ _EC2_ERROR_HEADERS = {**_EC2_SUCCESS_HEADERS, "connection": "close"}
 _date_cache: tuple[int, str] = (0, "")
 
 
-def http_date(now: datetime | None = None) -> str:
+def http_date(timestamp: float | None = None) -> str:
     """RFC 7231 ``Date`` header value; the string is cached per second (it costs a few µs)."""
     global _date_cache
-    stamp = int(now.timestamp()) if now is not None else int(time.time())
+    stamp = int(timestamp) if timestamp is not None else int(time.time())
     cached = _date_cache
     if cached[0] == stamp:
         return cached[1]
@@ -105,16 +104,16 @@ def ec2_success(
     headers = _EC2_SUCCESS_HEADERS.copy()
     headers["x-amzn-requestid"] = request_id
     headers["date"] = date
-    parsed = body
-    parsed["ResponseMetadata"] = {
+    body["ResponseMetadata"] = {
         "RequestId": request_id,
         "HTTPStatusCode": 200,
         "HTTPHeaders": headers,
         "RetryAttempts": 0,
     }
-    content = {k: v for k, v in body.items() if k != "ResponseMetadata"}
-    raw = _LazyBody(lambda: wire.render_ec2_body(operation, content, request_id))
-    return StubHTTPResponse(url, 200, headers.copy(), raw), parsed
+    # The renderer walks the output shape's members only, so ResponseMetadata is not rendered;
+    # the response copies the headers when they are first read.
+    raw = _LazyBody(lambda: wire.render_ec2_body(operation, body, request_id))
+    return StubHTTPResponse(url, 200, headers, raw), body
 
 
 def ec2_error(
@@ -138,7 +137,7 @@ def ec2_error(
     }
     service_model = operation.service_model
     raw = _LazyBody(lambda: wire.render_error(service_model, error, request_id)[2])
-    return StubHTTPResponse(url, error.status, headers.copy(), raw), parsed
+    return StubHTTPResponse(url, error.status, headers, raw), parsed
 
 
 def _common_headers(

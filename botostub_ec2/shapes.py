@@ -7,7 +7,7 @@ shared by the describe operations and by state export.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from .clock import format_iso
@@ -19,12 +19,24 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def protection_value(image: ImageRecord, now: datetime) -> str:
-    """What ``Image.DeregistrationProtection`` shows (see docs/fidelity.md for the cooldown)."""
+    """What ``Image.DeregistrationProtection`` shows at ``now``.
+
+    While a cooldown runs, the record holds the value chosen for that period
+    (``LifecycleOptions.cooldown_protection_value``, ``"disabled"`` by default); once it has
+    ended, protection is off and reads ``"disabled"`` (docs/fidelity/lifecycle.md).
+    """
+    until = image.protection_cooldown_until
+    if until is not None and now >= until:
+        return "disabled"
     return image.deregistration_protection
 
 
-def image_to_api(image: ImageRecord, now: datetime) -> dict[str, Any]:
-    """The ``Image`` structure of ``DescribeImages`` for ``image``."""
+def image_to_api(
+    image: ImageRecord, now: datetime, tags: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``Image`` structure of ``DescribeImages`` for ``image`` (``tags``: those the caller
+    sees, default the owner's)."""
+    tags = image.tags if tags is None else tags
     mappings: list[dict[str, Any]] = []
     for device in image.block_devices:
         if device.virtual_name is not None:
@@ -65,8 +77,8 @@ def image_to_api(image: ImageRecord, now: datetime) -> dict[str, Any]:
         item["ImageOwnerAlias"] = image.owner_alias
     if image.sriov_net_support:
         item["SriovNetSupport"] = image.sriov_net_support
-    if image.tags:
-        item["Tags"] = tag_list(image.tags)
+    if tags:
+        item["Tags"] = tag_list(tags)
     if image.boot_mode:
         item["BootMode"] = image.boot_mode
     if image.deprecation_time is not None:
@@ -89,8 +101,14 @@ def image_to_api(image: ImageRecord, now: datetime) -> dict[str, Any]:
     return item
 
 
-def snapshot_to_api(snapshot: SnapshotRecord) -> dict[str, Any]:
-    """The ``Snapshot`` structure of ``DescribeSnapshots``."""
+def snapshot_to_api(
+    snapshot: SnapshotRecord, tags: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``Snapshot`` structure of ``DescribeSnapshots``.
+
+    ``tags`` overrides the record's tags (a caller sees its own tags on another account's
+    public or shared snapshot, see :func:`botostub_ec2.operations.tags.visible_tags`).
+    """
     item: dict[str, Any] = {
         "StorageTier": snapshot.storage_tier,
         "SnapshotId": snapshot.snapshot_id,
@@ -105,34 +123,91 @@ def snapshot_to_api(snapshot: SnapshotRecord) -> dict[str, Any]:
     }
     if snapshot.owner_alias:
         item["OwnerAlias"] = snapshot.owner_alias
-    if snapshot.tags:
-        item["Tags"] = tag_list(snapshot.tags)
+    shown = snapshot.tags if tags is None else tags
+    if shown:
+        item["Tags"] = tag_list(shown)
     return item
 
 
-_STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
-                "stopping": 64, "stopped": 80}
+#: ``InstanceState.Code`` per state name (the low byte EC2 documents).
+STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
+               "stopping": 64, "stopped": 80}
 
 
-def instance_to_api(instance: InstanceRecord) -> dict[str, Any]:
-    """The ``Instance`` structure of ``DescribeInstances`` (the fields AMI workflows read)."""
+def instance_state(name: str) -> dict[str, Any]:
+    return {"Code": STATE_CODES.get(name, 16), "Name": name}
+
+
+def private_dns_name(ip: str, region: str) -> str:
+    host = "ip-" + ip.replace(".", "-")
+    return f"{host}.ec2.internal" if region == "us-east-1" else f"{host}.{region}.compute.internal"
+
+
+def instance_to_api(
+    instance: InstanceRecord, *, state: str | None = None
+) -> dict[str, Any]:
+    """The ``Instance`` structure of ``DescribeInstances`` / ``RunInstances``.
+
+    Carries the fields instance and AMI workflows read (ids, state, type, times, placement,
+    private address, block devices, tags); there is no VPC, subnet, network interface or public
+    address (see docs/fidelity/resources.md). ``state`` overrides the state shown (RunInstances
+    answers ``pending`` for an instance the stub stores as ``running``).
+    """
+    shown = state or instance.state
+    terminated = shown == "terminated"
+    windows = instance.platform == "windows"
     item: dict[str, Any] = {
+        "Architecture": instance.architecture,
+        "BlockDeviceMappings": [] if terminated else [
+            {"DeviceName": device, "Ebs": {"AttachTime": instance.launch_time,
+                                           "DeleteOnTermination": True,
+                                           "Status": "attached", "VolumeId": volume}}
+            for device, volume in instance.volumes
+        ],
+        "ClientToken": "",
+        "EbsOptimized": False,
+        "EnaSupport": True,
+        "Hypervisor": "xen",
+        "RootDeviceName": instance.root_device_name,
+        "RootDeviceType": instance.root_device_type,
+        "SecurityGroups": [],
+        "VirtualizationType": instance.virtualization_type,
+        "PlatformDetails": "Windows" if windows else "Linux/UNIX",
+        "UsageOperation": "RunInstances:0002" if windows else "RunInstances",
+        "UsageOperationUpdateTime": instance.launch_time,
         "InstanceId": instance.instance_id,
         "ImageId": instance.image_id,
-        "State": {"Code": _STATE_CODES.get(instance.state, 16), "Name": instance.state},
+        "State": instance_state(shown),
+        "PrivateDnsName": "" if terminated else private_dns_name(
+            instance.private_ip_address, instance.region
+        ),
+        "PublicDnsName": "",
+        "StateTransitionReason": "",
+        "AmiLaunchIndex": instance.ami_launch_index,
+        "ProductCodes": [],
         "InstanceType": instance.instance_type,
         "LaunchTime": instance.launch_time,
-        "Placement": {"AvailabilityZone": instance.availability_zone, "Tenancy": "default"},
-        "PrivateIpAddress": instance.private_ip_address,
-        "RootDeviceType": instance.root_device_type,
-        "RootDeviceName": instance.root_device_name,
-        "BlockDeviceMappings": [
-            {"DeviceName": device, "Ebs": {"VolumeId": volume, "Status": "attached",
-                                           "DeleteOnTermination": True,
-                                           "AttachTime": instance.launch_time}}
-            for device, volume in instance.volumes
-        ] if instance.state != "terminated" else [],
+        "Placement": {
+            "AvailabilityZone": instance.availability_zone or f"{instance.region}a",
+            "GroupName": "",
+            "Tenancy": "default",
+        },
+        "Monitoring": {"State": "disabled"},
     }
+    if terminated:
+        changed = instance.state_changed_at or instance.launch_time
+        if changed is not None:
+            item["StateTransitionReason"] = (
+                f"User initiated ({changed.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} GMT)"
+            )
+        item["StateReason"] = {
+            "Code": "Client.UserInitiatedShutdown",
+            "Message": "Client.UserInitiatedShutdown: User initiated shutdown",
+        }
+    else:
+        item["PrivateIpAddress"] = instance.private_ip_address
+    if windows:
+        item["Platform"] = "windows"
     if instance.tags:
         item["Tags"] = tag_list(instance.tags)
     return item

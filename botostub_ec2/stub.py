@@ -20,7 +20,7 @@ from .backends import MemoryBackend, StateBackend
 from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock, parse_time
 from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
-from .ids import new_request_id, new_resource_id
+from .ids import new_request_id, new_resource_id, private_ip_for
 from .models import (
     BlockDevice,
     Call,
@@ -30,9 +30,11 @@ from .models import (
     freeze_tags,
 )
 from .operations import REGISTRY, OperationCall, OperationSpec
+from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
 
 log = logging.getLogger("botostub_ec2")
+_new_tuple = tuple.__new__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +88,10 @@ class Ec2Stub:
         (EC2) the fast-path dict against botocore's own parse of the rendered wire response.
         Default: the ``BOTOSTUB_EC2_STRICT`` environment variable (``1`` turns it on).
     :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
+
+    ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
+    where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
+    state of a restored image); change them on the stub.
     """
 
     def __init__(
@@ -114,6 +120,7 @@ class Ec2Stub:
             strict = os.environ.get("BOTOSTUB_EC2_STRICT", "") not in ("", "0", "false")
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
+        self.lifecycle = LifecycleOptions()
         self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
         self._calls: list[Call] = []
         self._lock = threading.Lock()
@@ -352,20 +359,31 @@ class Ec2Stub:
         state: str = "completed",
         start_time: datetime | str | None = None,
         encrypted: bool = False,
+        public: bool = False,
+        shared_with: Iterable[str] = (),
+        volume_id: str | None = None,
     ) -> SnapshotRecord:
-        """Seed a snapshot that no image uses (yet)."""
+        """Seed a snapshot that no image uses (yet).
+
+        ``public`` / ``shared_with`` grant ``createVolumePermission`` to everyone / to those
+        accounts: such a snapshot of another ``owner_id`` is visible to the stub's account.
+        """
         region = region or self.region
+        owner_id = owner_id or self.account_id
         record = SnapshotRecord(
             snapshot_id=snapshot_id or new_resource_id("snap"),
             region=region,
-            owner_id=owner_id or self.account_id,
-            volume_id=new_resource_id("vol"),
+            owner_id=owner_id,
+            volume_id=volume_id or new_resource_id("vol"),
             volume_size=volume_size,
             state=state,
             description=description,
             start_time=parse_time(start_time) if start_time else self.clock.now(),
             encrypted=encrypted,
             tags=freeze_tags(tags),
+            owner_alias=_OWNER_ALIAS_ACCOUNTS.get(owner_id),
+            public=public,
+            shared_with=tuple(shared_with),
         )
         if not record.snapshot_id.startswith("snap-"):
             raise SeedError(f"snapshot ids start with 'snap-': {record.snapshot_id!r}")
@@ -387,15 +405,29 @@ class Ec2Stub:
         tags: Mapping[str, str] | None = None,
         launch_time: datetime | str | None = None,
     ) -> InstanceRecord:
-        """Seed an instance launched from ``image_id`` (running by default)."""
+        """Seed an instance launched from ``image_id`` (running by default).
+
+        It gets one EBS volume per snapshot mapping of the image (one root volume when the image
+        is not known), as RunInstances gives it. A terminated instance stays visible for an hour
+        of the stub clock, as in EC2.
+        """
         region = region or self.region
         if state not in ("pending", "running", "shutting-down", "terminated", "stopping",
                          "stopped"):
             raise SeedError(f"not an instance state: {state!r}")
+        now = self.clock.now()
         with self.backend.transaction() as tx:
             image = tx.get(ImageRecord, region, image_id)
+            if image is None:
+                volumes: tuple[tuple[str, str], ...] = (("/dev/xvda", new_resource_id("vol")),)
+            else:
+                volumes = tuple(
+                    (d.device_name, new_resource_id("vol"))
+                    for d in image.block_devices if d.snapshot_id and d.virtual_name is None
+                )
+            new_id = instance_id or new_resource_id("i")
             record = InstanceRecord(
-                instance_id=instance_id or new_resource_id("i"),
+                instance_id=new_id,
                 region=region,
                 owner_id=owner_id or self.account_id,
                 image_id=image_id,
@@ -406,8 +438,12 @@ class Ec2Stub:
                 availability_zone=f"{region}a",
                 root_device_type=image.root_device_type if image else "ebs",
                 root_device_name=image.root_device_name if image else "/dev/xvda",
-                volumes=((image.root_device_name if image else "/dev/xvda",
-                          new_resource_id("vol")),),
+                volumes=volumes,
+                private_ip_address=private_ip_for(new_id),
+                architecture=image.architecture if image else "x86_64",
+                platform=image.platform if image else None,
+                virtualization_type=image.virtualization_type if image else "hvm",
+                state_changed_at=now,
             )
             if tx.get(InstanceRecord, region, record.instance_id) is not None:
                 raise SeedError(f"instance {record.instance_id} already exists in {region}")
@@ -522,7 +558,7 @@ class Ec2Stub:
         principal = self._principal_for(request_signer)
         call = OperationCall(self, spec.service, spec.name, params, region, principal)
         request_id = new_request_id()
-        date = responses.http_date(self.clock.now())
+        date = responses.http_date(self.clock.timestamp())
         url = request_dict.get("url", "")
         fast = spec.service == "ec2"
         try:
@@ -550,9 +586,9 @@ class Ec2Stub:
         return answer
 
     def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
-        self._calls.append(Call(call.service, call.operation, call.params, call.region,
-                                call.principal.account_id, call.principal.arn, error_code, status,
-                                rid))
+        self._calls.append(_new_tuple(Call, (call.service, call.operation, call.params,
+                                              call.region, call.account_id, call.principal.arn,
+                                              error_code, status, rid)))
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s.%s in %s as %s -> %s", call.service, call.operation, call.region,
                       call.principal.arn, error_code or "ok")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator
-from operator import attrgetter
+from collections.abc import Callable, Hashable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ..models import INDEXES, Index
+from ..models import INDEXES
 
 R = TypeVar("R", bound=tuple[Any, ...])
 
@@ -116,43 +115,68 @@ class MemoryBackend:
             rows.pop(key, None)
         else:
             rows[key] = new
-        specs = INDEXES.get(kind)
-        if specs:
-            self._reindex(kind, region, key, old, new, specs)
+        plan = _plan(kind)
+        if plan:
+            self._reindex(kind, region, key, old, new, plan)
 
     def _reindex(
-        self, kind: type[Any], region: str, key: str, old: Any, new: Any, specs: dict[str, Index]
+        self, kind: type[Any], region: str, key: str, old: Any, new: Any, plan: _Plan
     ) -> None:
-        by_kind = self._indexes.setdefault(kind, {})
+        by_kind = self._indexes.get(kind)
+        if by_kind is None:
+            by_kind = self._indexes[kind] = {}
         by_region = by_kind.get(region)
         if by_region is None:
             by_region = by_kind[region] = {}
-        for name, spec in specs.items():
-            if old is not None and new is not None and _same_fields(old, new, spec.fields):
-                continue
+        both = old is not None and new is not None
+        for name, positions, values in plan:
+            if both:
+                # Records are replaced with _replace, which keeps untouched fields identical.
+                for position in positions:
+                    a, b = old[position], new[position]
+                    if a is not b and a != b:
+                        break
+                else:
+                    continue
             entries = by_region.get(name)
             if entries is None:
                 entries = by_region[name] = {}
             if old is not None:
-                for value in spec.values(old):
+                for value in values(old):
                     keys = entries.get(value)
                     if keys is not None:
                         keys.pop(key, None)
                         if not keys:
                             del entries[value]
             if new is not None:
-                for value in spec.values(new):
-                    entries.setdefault(value, {})[key] = None
+                for value in values(new):
+                    keys = entries.get(value)
+                    if keys is None:
+                        entries[value] = {key: None}
+                    else:
+                        keys[key] = None
 
 
-_getters: dict[tuple[str, ...], attrgetter[Any]] = {}
+# (index name, positions of the fields it reads, function giving its values)
+_Plan = tuple[tuple[str, tuple[int, ...], Callable[[Any], tuple[str, ...]]], ...]
+_plans: dict[type[Any], tuple[int, _Plan]] = {}
 
 
-def _same_fields(old: Any, new: Any, fields: tuple[str, ...]) -> bool:
-    for name in fields:
-        if getattr(old, name) is not getattr(new, name) and getattr(old, name) != getattr(new, name):
-            return False
-    return True
+def _plan(kind: type[Any]) -> _Plan:
+    """The index plan of ``kind``, rebuilt when indexes are registered for it at runtime."""
+    specs = INDEXES.get(kind)
+    if not specs:
+        return ()
+    cached = _plans.get(kind)
+    if cached is not None and cached[0] == len(specs):
+        return cached[1]
+    fields = kind._fields  # type: ignore[attr-defined]
+    plan: _Plan = tuple(
+        (name, tuple(fields.index(f) for f in spec.fields), spec.values)
+        for name, spec in specs.items()
+    )
+    _plans[kind] = (len(specs), plan)
+    return plan
 
 
 class _MemoryTransaction:
@@ -206,9 +230,15 @@ class _MemoryTransaction:
 
     def put(self, record: Any) -> None:
         kind, region, key = type(record), record.region, record.key
-        current = self._backend._rows(kind, region).get(key)
-        self._remember(kind, region, key, current)
-        self._backend._write(kind, region, key, current, record)
+        backend = self._backend
+        current = backend._rows(kind, region).get(key)
+        undo = self._undo
+        if undo is None:
+            undo = self._undo = {}
+        slot = (kind, region, key)
+        if slot not in undo:
+            undo[slot] = current
+        backend._write(kind, region, key, current, record)
 
     def delete(self, kind: type[Any], region: str, key: str) -> None:
         current = self._backend._rows(kind, region).get(key)

@@ -1,6 +1,19 @@
 """Operation families, one module each; importing this package registers every handler."""
 
-from . import images, sts
+from . import image_lifecycle, images, instances, rbin, recycle_bin, snapshots, sts, tags
 from .base import REGISTRY, OperationCall, OperationSpec, operation
 
-__all__ = ["REGISTRY", "OperationCall", "OperationSpec", "images", "operation", "sts"]
+__all__ = [
+    "REGISTRY",
+    "OperationCall",
+    "OperationSpec",
+    "image_lifecycle",
+    "images",
+    "instances",
+    "operation",
+    "rbin",
+    "recycle_bin",
+    "snapshots",
+    "sts",
+    "tags",
+]

@@ -55,7 +55,17 @@ def operation(service: str, name: str, *, write: bool = True) -> Callable[[Handl
     return register
 
 
+_partitions: dict[str, str] = {}
+
+
 def partition_of(region: str) -> str:
+    partition = _partitions.get(region)
+    if partition is None:
+        partition = _partitions[region] = _partition(region)
+    return partition
+
+
+def _partition(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):
@@ -70,7 +80,8 @@ def partition_of(region: str) -> str:
 class OperationCall:
     """One call in flight: who calls, where, with what, and the transaction to use."""
 
-    __slots__ = ("_now", "operation", "params", "principal", "region", "service", "stub", "tx")
+    __slots__ = ("_now", "account_id", "operation", "params", "principal", "region", "service",
+                 "stub", "tx")
 
     def __init__(
         self,
@@ -87,13 +98,10 @@ class OperationCall:
         self.params = params
         self.region = region
         self.principal = principal
+        #: The caller's account (the principal's).
+        self.account_id = principal.account_id
         self.tx: Transaction = None  # type: ignore[assignment]  # set when the transaction opens
         self._now: datetime | None = None
-
-    @property
-    def account_id(self) -> str:
-        """The caller's account (the principal's)."""
-        return self.principal.account_id
 
     @property
     def now(self) -> datetime:

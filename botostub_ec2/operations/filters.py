@@ -59,6 +59,17 @@ def _any_match(patterns: Sequence[str], values: Iterable[str | None]) -> bool:
     return False
 
 
+def _check_escapes(value: str) -> None:
+    """Only ``\\*``, ``\\?`` and ``\\\\`` are escapes; EC2 rejects any other backslash sequence."""
+    i = value.find("\\")
+    while i != -1:
+        following = value[i + 1:i + 2]
+        if following not in ("*", "?", "\\"):
+            raise ServiceError("InvalidParameterValue",
+                               f"Invalid filter value: The escape sequence '\\{following}' is invalid")
+        i = value.find("\\", i + 2)
+
+
 def invalid_filter(name: str) -> ServiceError:
     return ServiceError("InvalidParameterValue", f"The filter '{name}' is invalid")
 
@@ -81,6 +92,8 @@ def compile_filters(
             raise ServiceError(
                 "InvalidParameterValue", f"The filter '{name}' is invalid: it has no values"
             )
+        for value in values:
+            _check_escapes(value)
         if name.startswith("tag:"):
             key = name[4:]
             checks.append(

@@ -4,6 +4,7 @@ and the image checks the other families share."""
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from typing import Any
 
 from ..clock import format_iso
@@ -104,12 +105,18 @@ def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str,
 
 
 def check_protection(call: OperationCall, image: ImageRecord) -> None:
-    """Deregistration protection (and its cooldown) blocks deregistration for everyone."""
+    """Deregistration protection (and its cooldown) blocks deregistration for everyone.
+
+    A cooldown is set only by disabling protection (enabling clears it), so while one is on
+    record the stored protection value is just what the image shows during it.
+    """
+    until = image.protection_cooldown_until
+    if until is not None:
+        if call.now < until:
+            raise Ec2Errors.deregistration_cooldown(image.image_id, format_iso(until))
+        return
     if image.deregistration_protection != "disabled":
         raise Ec2Errors.deregistration_protected(image.image_id)
-    until = image.protection_cooldown_until
-    if until is not None and call.now < until:
-        raise Ec2Errors.deregistration_cooldown(image.image_id, format_iso(until))
 
 
 def registered_users(call: OperationCall, snapshot_id: str, *, besides: str) -> list[ImageRecord]:
@@ -178,6 +185,15 @@ def _delete_associated_snapshots(call: OperationCall, image: ImageRecord) -> lis
     return results
 
 
+def shown_tags(call: OperationCall, image: ImageRecord) -> Mapping[str, str]:
+    """The tags the caller sees: the owner's, or the caller's own on a shared/public image."""
+    if image.owner_id == call.account_id:
+        return image.tags
+    from .tags import visible_tags
+
+    return visible_tags(call, image.image_id, image.owner_id, image.tags)
+
+
 # -- DescribeImages ------------------------------------------------------------------------------
 
 _OWNER_KEYWORDS = frozenset({"self", "amazon", "aws-marketplace", "aws-backup-vault"})
@@ -240,7 +256,7 @@ def _owner_matcher(call: OperationCall, owners: list[str]) -> Any:
         elif len(owner) == 12 and owner.isdigit():
             wanted.add(owner)
         else:
-            raise ServiceError("InvalidUserID.Malformed", f"Invalid user id: '{owner}'")
+            raise Ec2Errors.malformed_user_id(owner)
     return lambda image: image.owner_id in wanted or image.owner_alias in aliases
 
 
@@ -255,7 +271,7 @@ def _executable_matcher(call: OperationCall, users: list[str]) -> Any:
         elif len(user) == 12 and user.isdigit():
             accounts.add(user)
         else:
-            raise ServiceError("InvalidUserID.Malformed", f"Invalid user id: '{user}'")
+            raise Ec2Errors.malformed_user_id(user)
     return lambda image: (public and image.public) or bool(accounts.intersection(image.shared_with))
 
 
@@ -283,7 +299,8 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
     owners = _owner_matcher(call, list(params["Owners"])) if params.get("Owners") else None
     users = (_executable_matcher(call, list(params["ExecutableUsers"]))
              if params.get("ExecutableUsers") else None)
-    predicate = compile_filters(params.get("Filters"), IMAGE_FILTERS)
+    predicate = compile_filters(params.get("Filters"), IMAGE_FILTERS,
+                                tags=lambda image: shown_tags(call, image))
 
     if image_ids:
         candidates: list[ImageRecord] = []
@@ -318,7 +335,8 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
     page, token = paginate(selected, max_results, params.get("NextToken"),
                            query_key(params, "MaxResults", "NextToken"))
     now = call.now
-    body: dict[str, Any] = {"Images": [image_to_api(image, now) for image in page]}
+    body: dict[str, Any] = {
+        "Images": [image_to_api(image, now, shown_tags(call, image)) for image in page]}
     if token is not None:
         body["NextToken"] = token
     return body
@@ -343,28 +361,17 @@ def check_image_name(call: OperationCall, name: str, owner_id: str) -> None:
                                f"AMI name {name} is already in use by AMI {image.image_id}")
 
 
-def tags_for(call: OperationCall, resource_type: str) -> dict[str, str]:
-    """The tags ``TagSpecifications`` asks for on ``resource_type`` (last spec wins per key)."""
-    tags: dict[str, str] = {}
-    for spec in call.params.get("TagSpecifications") or ():
-        if spec.get("ResourceType") == resource_type:
-            for tag in spec.get("Tags") or ():
-                key = tag.get("Key", "")
-                if key.lower().startswith("aws:"):
-                    raise ServiceError(
-                        "InvalidParameterValue",
-                        "Tag keys starting with 'aws:' are reserved for internal use")
-                tags[key] = tag.get("Value", "")
-    return tags
+def requested_tags(call: OperationCall, allowed: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``TagSpecifications`` of a create call, checked (types, reserved keys, limits)."""
+    from .tags import tags_on_create  # tags imports this module
+
+    return tags_on_create(call, call.params.get("TagSpecifications"), allowed)
 
 
-def _check_tag_resource_types(call: OperationCall, allowed: tuple[str, ...]) -> None:
-    for spec in call.params.get("TagSpecifications") or ():
-        kind = spec.get("ResourceType")
-        if kind not in allowed:
-            raise ServiceError(
-                "InvalidParameterValue",
-                f"'{kind}' is not a valid taggable resource type for this operation.")
+def authorize_tagging(call: OperationCall, arn: str, tags: dict[str, str], action: str) -> None:
+    from .tags import authorize_tags_on_create
+
+    authorize_tags_on_create(call, arn, tags, action)
 
 
 def _block_devices_from_request(call: OperationCall, mappings: list[dict[str, Any]],
@@ -405,9 +412,10 @@ def _new_image_arn(call: OperationCall) -> str:
 def register_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
     account = call.account_id
-    _check_tag_resource_types(call, ("image",))
+    wanted = requested_tags(call, ("image",))
     name = params["Name"]
     call.authorize("ec2:RegisterImage", _new_image_arn(call), call.global_context)
+    authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "RegisterImage")
     call.dry_run_guard()
     check_image_name(call, name, account)
     devices = _block_devices_from_request(call, list(params.get("BlockDeviceMappings") or ()), account)
@@ -445,7 +453,7 @@ def register_image(call: OperationCall) -> dict[str, Any]:
         sriov_net_support=params.get("SriovNetSupport"),
         boot_mode=params.get("BootMode"),
         imds_support=params.get("ImdsSupport"),
-        tags=freeze_tags(tags_for(call, "image")),
+        tags=freeze_tags(wanted.get("image")),
     )
     call.tx.put(image)
     return {"ImageId": image.image_id}
@@ -464,8 +472,11 @@ def create_image(call: OperationCall) -> dict[str, Any]:
     if instance is None or instance.owner_id != account:
         raise ServiceError("InvalidInstanceID.NotFound",
                            f"The instance ID '{instance_id}' does not exist")
-    _check_tag_resource_types(call, ("image", "snapshot"))
+    wanted = requested_tags(call, ("image", "snapshot"))
     call.authorize("ec2:CreateImage", _instance_arn(call, instance_id), call.global_context)
+    authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "CreateImage")
+    authorize_tagging(call, snapshot_arn(call.region, "*"), wanted.get("snapshot", {}),
+                      "CreateImage")
     call.dry_run_guard()
     if instance.state not in ("running", "stopped", "stopping"):
         raise ServiceError("IncorrectInstanceState",
@@ -475,7 +486,7 @@ def create_image(call: OperationCall) -> dict[str, Any]:
     check_image_name(call, name, account)
     source = call.tx.get(ImageRecord, call.region, instance.image_id)
     image_id = new_resource_id("ami")
-    snapshot_tags = freeze_tags(tags_for(call, "snapshot"))
+    snapshot_tags = freeze_tags(wanted.get("snapshot"))
     sizes = {d.device_name: d.volume_size for d in (source.block_devices if source else ())}
     devices = []
     for device_name, volume_id in instance.volumes:
@@ -507,7 +518,7 @@ def create_image(call: OperationCall) -> dict[str, Any]:
         platform=source.platform if source else None,
         boot_mode=source.boot_mode if source else None,
         source_instance_id=instance_id,
-        tags=freeze_tags(tags_for(call, "image")),
+        tags=freeze_tags(wanted.get("image")),
     )
     call.tx.put(image)
     return {"ImageId": image_id}
@@ -526,8 +537,9 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
         raise Ec2Errors.image_unavailable(source_id)
     if source.state == "disabled" and source.owner_id != account:
         raise Ec2Errors.image_not_found([source_id])
-    _check_tag_resource_types(call, ("image", "snapshot"))
+    wanted = requested_tags(call, ("image", "snapshot"))
     call.authorize("ec2:CopyImage", _new_image_arn(call), call.global_context)
+    authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "CopyImage")
     call.dry_run_guard()
     name = params["Name"]
     check_image_name(call, name, account)
@@ -555,7 +567,7 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
         devices.append(device._replace(snapshot_id=copy.snapshot_id,
                                        encrypted=copy.encrypted))
     tags = dict(source.tags) if params.get("CopyImageTags") else {}
-    tags.update(tags_for(call, "image"))
+    tags.update(wanted.get("image", {}))
     description = params.get("Description")
     if description is None:
         description = f"[Copied {source_id} from {source_region}] {source.description or source.name}"

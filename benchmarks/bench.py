@@ -1,0 +1,478 @@
+"""botostub_ec2 benchmark: every speed claim of the README, as ratios measured side by side in one run.
+
+Usage::
+
+    python benchmarks/bench.py            # full run (a few minutes), table + benchmarks/results/latest.json
+    python benchmarks/bench.py --quick    # smoke run (seconds): checks that every scenario runs
+    python benchmarks/bench.py --only per-call,per-test
+
+moto is optional (``pip install -e '.[bench]'``); without it the moto rows are skipped with a note.
+Per-call scenarios run in interleaved rounds (round r times a batch of every scenario in turn) and
+report the median per-call time over rounds, so a noisy neighbour slows every scenario alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+import botocore  # noqa: E402
+import botocore.session  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+from botocore.stub import Stubber  # noqa: E402
+
+from botostub_ec2 import Ec2Stub  # noqa: E402
+
+try:  # optional peer
+    import moto  # noqa: E402
+    from moto import mock_aws  # noqa: E402
+except ImportError:  # pragma: no cover - depends on the environment
+    moto = None
+    mock_aws = None
+
+REGION = "us-east-1"
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")  # moto signs requests; ours never does
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+
+def new_client() -> Any:
+    return boto3.client("ec2", region_name=REGION)
+
+
+# -- per-call scenarios ----------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    name: str
+    call: Callable[[], Any]
+    enter: Callable[[], Any] = lambda: None
+    exit: Callable[[], Any] = lambda: None
+    batch: int = 200
+    samples: list[float] = field(default_factory=list)
+
+    def run_batch(self) -> None:
+        self.enter()
+        try:
+            call = self.call
+            start = time.perf_counter()
+            for _ in range(self.batch):
+                call()
+            elapsed = time.perf_counter() - start
+        finally:
+            self.exit()
+        self.samples.append(elapsed / self.batch)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+class _Raw:
+    def __init__(self, body: bytes = b"") -> None:
+        self.body = body
+
+    def stream(self, **kwargs: Any) -> Any:
+        yield self.body
+
+
+def floor_client(error: bool) -> Any:
+    """A client whose before-call handler returns a constant answer: botocore's own cost."""
+    client = new_client()
+    if error:
+        parsed = {"Error": {"Code": "InvalidAMIID.NotFound",
+                            "Message": "The image id '[ami-12345678]' does not exist"},
+                  "ResponseMetadata": {"RequestId": "r", "HTTPStatusCode": 400,
+                                       "HTTPHeaders": {}, "RetryAttempts": 0}}
+        http = AWSResponse("https://ec2.us-east-1.amazonaws.com/", 400, {}, _Raw())
+    else:
+        parsed = {"Return": True, "DeleteSnapshotResults": [],
+                  "ResponseMetadata": {"RequestId": "r", "HTTPStatusCode": 200,
+                                       "HTTPHeaders": {}, "RetryAttempts": 0}}
+        http = AWSResponse("https://ec2.us-east-1.amazonaws.com/", 200, {}, _Raw())
+
+    def handler(**kwargs: Any) -> Any:
+        # A fresh dict per call, as any real answer needs.
+        return http, {**parsed, "ResponseMetadata": dict(parsed["ResponseMetadata"])}
+
+    client.meta.events.register("before-call.ec2.DeregisterImage", handler)
+    return client
+
+
+def expect_error(fn: Callable[[], Any]) -> Callable[[], None]:
+    def call() -> None:
+        try:
+            fn()
+        except ClientError:
+            return
+        raise AssertionError("expected a ClientError")
+
+    return call
+
+
+def per_call_scenarios(quick: bool) -> tuple[list[Scenario], list[str]]:
+    notes: list[str] = []
+    batch = 20 if quick else 200
+    rounds_needed = 3 if quick else 15
+    pool = batch * (rounds_needed + 1) + 10  # + the warm-up batch
+
+    floor_ok, floor_err = floor_client(False), floor_client(True)
+    scenarios = [
+        Scenario("FLOOR success (constant before-call answer)",
+                 lambda: floor_ok.deregister_image(ImageId="ami-12345678"), batch=batch),
+        Scenario("FLOOR error (constant error answer)",
+                 expect_error(lambda: floor_err.deregister_image(ImageId="ami-12345678")),
+                 batch=batch),
+    ]
+
+    stubbed = new_client()
+    stubber = Stubber(stubbed)
+    stubber.activate()
+
+    def stubber_call() -> None:
+        stubber.add_response("deregister_image", {"Return": True, "DeleteSnapshotResults": []})
+        stubbed.deregister_image(ImageId="ami-12345678")
+
+    scenarios.append(Scenario("botocore Stubber (add_response + call)", stubber_call, batch=batch))
+
+    stub = Ec2Stub()
+    ids = iter([stub.add_image(f"img-{n}").image_id for n in range(pool)])
+    ours = new_client()
+    scenarios += [
+        Scenario("botostub_ec2 DeregisterImage success",
+                 lambda: ours.deregister_image(ImageId=next(ids)),
+                 stub.start, stub.stop, batch=batch),
+        Scenario("botostub_ec2 DeregisterImage NotFound",
+                 expect_error(lambda: ours.deregister_image(ImageId="ami-12345678")),
+                 stub.start, stub.stop, batch=batch),
+    ]
+    protected = stub.add_image("kept").image_id
+    scenarios.append(Scenario(
+        "botostub_ec2 DeregisterImage DryRun",
+        expect_error(lambda: ours.deregister_image(ImageId=protected, DryRun=True)),
+        stub.start, stub.stop, batch=batch))
+
+    if mock_aws is None:
+        notes.append("moto is not installed: moto rows skipped (pip install -e '.[bench]')")
+        return scenarios, notes
+    mock = mock_aws()
+    mock.start()
+    moto_client = new_client()
+    moto_batch = max(5, batch // 10)
+    source = moto_client.run_instances(ImageId=_moto_base_image(moto_client), MinCount=1,
+                                       MaxCount=1)["Instances"][0]["InstanceId"]
+    moto_ids = iter([
+        moto_client.create_image(InstanceId=source, Name=f"img-{n}")["ImageId"]
+        for n in range(moto_batch * (rounds_needed + 1) + 5)
+    ])
+    mock.stop(remove_data=False)
+    scenarios += [
+        Scenario("moto DeregisterImage success",
+                 lambda: moto_client.deregister_image(ImageId=next(moto_ids)),
+                 lambda: mock.start(reset=False), lambda: mock.stop(remove_data=False),
+                 batch=moto_batch),
+        Scenario("moto DeregisterImage NotFound",
+                 expect_error(lambda: moto_client.deregister_image(ImageId="ami-12345678")),
+                 lambda: mock.start(reset=False), lambda: mock.stop(remove_data=False),
+                 batch=moto_batch),
+    ]
+    return scenarios, notes
+
+
+def _moto_base_image(client: Any) -> str:
+    return client.register_image(Name="base", RootDeviceName="/dev/xvda", BlockDeviceMappings=[
+        {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+
+
+def run_per_call(quick: bool) -> dict[str, Any]:
+    scenarios, notes = per_call_scenarios(quick)
+    rounds = 3 if quick else 15
+    for scenario in scenarios:  # warm-up: caches, lazy imports
+        scenario.run_batch()
+        scenario.samples.clear()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for scenario in scenarios:
+                scenario.run_batch()
+    finally:
+        gc.enable()
+    results = {s.name: s.median for s in scenarios}
+    floor_ok = results["FLOOR success (constant before-call answer)"]
+    floor_err = results["FLOOR error (constant error answer)"]
+    rows = []
+    for name, value in results.items():
+        base = floor_err if ("NotFound" in name or "DryRun" in name or "error" in name) else floor_ok
+        rows.append({"scenario": name, "median_us": value * 1e6, "ratio_to_floor": value / base})
+    ours_ok = results["botostub_ec2 DeregisterImage success"]
+    comparisons = {}
+    if "moto DeregisterImage success" in results:
+        comparisons["moto / botostub_ec2 (success)"] = results["moto DeregisterImage success"] / ours_ok
+        comparisons["moto / botostub_ec2 (NotFound)"] = (
+            results["moto DeregisterImage NotFound"] / results["botostub_ec2 DeregisterImage NotFound"])
+    return {"rows": rows, "comparisons": comparisons, "notes": notes}
+
+
+# -- per-test cycles ---------------------------------------------------------------------------------
+
+
+def cycle_botostub() -> None:
+    stub = Ec2Stub()
+    image = stub.add_image("web")
+    with stub:
+        boto3.Session(region_name=REGION).client("ec2").deregister_image(ImageId=image.image_id)
+
+
+def cycle_moto() -> None:
+    with mock_aws():  # type: ignore[misc]
+        client = boto3.Session(region_name=REGION).client("ec2")
+        try:
+            client.deregister_image(ImageId="ami-12345678")
+        except ClientError:
+            pass
+
+
+def cycle_cold_client() -> None:
+    boto3.Session(region_name=REGION).client("ec2")
+
+
+def run_per_test(quick: bool) -> dict[str, Any]:
+    cycles: dict[str, Callable[[], None]] = {
+        "botostub_ec2 fixture cycle (new stub + Session + client + 1 call)": cycle_botostub,
+        "cold boto3.Session().client('ec2')": cycle_cold_client,
+    }
+    notes = []
+    if mock_aws is not None:
+        cycles["moto cycle (mock_aws + Session + client + 1 call)"] = cycle_moto
+    else:
+        notes.append("moto not installed: moto per-test cycle skipped")
+    rounds = 2 if quick else 10
+    samples: dict[str, list[float]] = {name: [] for name in cycles}
+    for fn in cycles.values():  # warm-up (first moto EC2 call imports its backend)
+        fn()
+    for _ in range(rounds):
+        for name, fn in cycles.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(v) for name, v in samples.items()}
+    ours = medians["botostub_ec2 fixture cycle (new stub + Session + client + 1 call)"]
+    comparisons = {"botostub_ec2 cycle / cold client": ours / medians["cold boto3.Session().client('ec2')"]}
+    if "moto cycle (mock_aws + Session + client + 1 call)" in medians:
+        comparisons["botostub_ec2 cycle / moto cycle"] = (
+            ours / medians["moto cycle (mock_aws + Session + client + 1 call)"])
+    return {"rows": [{"scenario": k, "median_ms": v * 1e3} for k, v in medians.items()],
+            "comparisons": comparisons, "notes": notes}
+
+
+# -- import cost ---------------------------------------------------------------------------------------
+
+
+def _import_time(statement: str) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    return float(out.stdout.strip())
+
+
+def run_import(quick: bool) -> dict[str, Any]:
+    rounds = 3 if quick else 11
+    base, ours = [], []
+    for _ in range(rounds):
+        base.append(_import_time("import boto3"))
+        ours.append(_import_time("import boto3; import botostub_ec2"))
+    added = statistics.median(ours) - statistics.median(base)
+    return {"rows": [{"scenario": "import boto3", "median_ms": statistics.median(base) * 1e3},
+                     {"scenario": "import boto3 + botostub_ec2",
+                      "median_ms": statistics.median(ours) * 1e3}],
+            "comparisons": {"added by botostub_ec2 (ms)": added * 1e3}, "notes": []}
+
+
+# -- scale ---------------------------------------------------------------------------------------------
+
+
+def _time_calls(fn: Callable[[], Any], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n
+
+
+def run_scale(quick: bool) -> dict[str, Any]:
+    sizes = [100, 1000] if quick else [100, 10_000, 100_000]
+    n = 50 if quick else 500
+    client = new_client()
+    rows = []
+    per_size: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        stub = Ec2Stub()
+        ids = [stub.add_image(f"img-{i}").image_id for i in range(size)]
+        with stub:
+            probe = ids[size // 2]
+            describe = _time_calls(lambda: client.describe_images(ImageIds=[probe]), n)
+            victims = iter(ids[:n])
+            deregister = _time_calls(lambda: client.deregister_image(ImageId=next(victims)), n)
+        per_size[size] = {"describe": describe, "deregister": deregister}
+        rows.append({"scenario": f"{size:>7} images", "deregister_us": deregister * 1e6,
+                     "describe_by_id_us": describe * 1e6})
+        del stub
+        gc.collect()
+    small, large = sizes[0], sizes[-1]
+    comparisons = {
+        f"DeregisterImage {large}/{small} images": per_size[large]["deregister"] / per_size[small]["deregister"],
+        f"DescribeImages by id {large}/{small} images": per_size[large]["describe"] / per_size[small]["describe"],
+    }
+    notes = []
+    # Memory per seeded image (one snapshot, no tags), by tracemalloc.
+    count = 2_000 if quick else 20_000
+    stub = Ec2Stub()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for i in range(count):
+        stub.add_image(f"m-{i}")
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    comparisons["bytes per seeded image (image + its snapshot + indexes)"] = grown / count
+    # Filtered DescribeImages at 10,000 images, against moto.
+    filtered_n = 500 if quick else 10_000
+    stub = Ec2Stub()
+    for i in range(filtered_n):
+        stub.add_image(f"svc-{i % 50}-{i}", tags={"team": f"t{i % 10}"})
+    filters = [{"Name": "name", "Values": ["svc-7-*"]}, {"Name": "tag:team", "Values": ["t7"]}]
+    with stub:
+        ours = _time_calls(lambda: client.describe_images(Owners=["self"], Filters=filters),
+                           3 if quick else 10)
+    rows.append({"scenario": f"filtered DescribeImages, {filtered_n} images (botostub_ec2)",
+                 "median_ms": ours * 1e3})
+    if mock_aws is not None:
+        with mock_aws():
+            moto_client = new_client()
+            base = _moto_base_image(moto_client)
+            instance = moto_client.run_instances(ImageId=base, MinCount=1, MaxCount=1)[
+                "Instances"][0]["InstanceId"]
+            moto_count = min(filtered_n, 500 if quick else 10_000)
+            for i in range(moto_count):
+                moto_client.create_image(InstanceId=instance, Name=f"svc-{i % 50}-{i}",
+                                         TagSpecifications=[{"ResourceType": "image", "Tags": [
+                                             {"Key": "team", "Value": f"t{i % 10}"}]}])
+            theirs = _time_calls(lambda: moto_client.describe_images(Owners=["self"],
+                                                                     Filters=filters),
+                                 3 if quick else 10)
+        rows.append({"scenario": f"filtered DescribeImages, {moto_count} images (moto)",
+                     "median_ms": theirs * 1e3})
+        comparisons["moto / botostub_ec2 filtered DescribeImages"] = theirs / ours
+    else:
+        notes.append("moto not installed: filtered DescribeImages comparison skipped")
+    return {"rows": rows, "comparisons": comparisons, "notes": notes}
+
+
+# -- threads -------------------------------------------------------------------------------------------
+
+
+def run_threads(quick: bool) -> dict[str, Any]:
+    per_thread = 100 if quick else 2_000
+    rows = []
+    for threads in (1, 2, 4):
+        stub = Ec2Stub()
+        ids = [[stub.add_image(f"t{t}-{i}").image_id for i in range(per_thread)]
+               for t in range(threads)]
+        clients = [new_client() for _ in range(threads)]
+        barrier = threading.Barrier(threads + 1)
+
+        def work(index: int) -> None:
+            barrier.wait()
+            client = clients[index]
+            for image_id in ids[index]:
+                client.deregister_image(ImageId=image_id)
+
+        workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+        with stub:
+            for w in workers:
+                w.start()
+            barrier.wait()
+            start = time.perf_counter()
+            for w in workers:
+                w.join()
+            elapsed = time.perf_counter() - start
+        rows.append({"scenario": f"{threads} thread(s)", "calls_per_s": threads * per_thread / elapsed})
+    one = rows[0]["calls_per_s"]
+    return {"rows": rows, "comparisons": {f"{r['scenario']} / 1 thread": r["calls_per_s"] / one
+                                          for r in rows}, "notes": []}
+
+
+# -- main ------------------------------------------------------------------------------------------------
+
+SECTIONS = {
+    "per-call": run_per_call,
+    "per-test": run_per_test,
+    "import": run_import,
+    "scale": run_scale,
+    "threads": run_threads,
+}
+
+
+def print_section(name: str, result: dict[str, Any]) -> None:
+    print(f"\n== {name} ==")
+    for row in result["rows"]:
+        cells = [f"{row['scenario']:<62}"]
+        for key, value in row.items():
+            if key != "scenario":
+                cells.append(f"{key}={value:,.2f}")
+        print("  ".join(cells))
+    for key, value in result["comparisons"].items():
+        print(f"  -> {key}: {value:,.2f}")
+    for note in result["notes"]:
+        print(f"  (note: {note})")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few iterations (smoke run)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "latest.json"),
+                        help="where to write the results ('-' for none)")
+    args = parser.parse_args(argv)
+    report: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpus": os.cpu_count(), "botocore": botocore.__version__,
+                    "boto3": boto3.__version__,
+                    "moto": getattr(moto, "__version__", None) if moto else None},
+        "quick": args.quick,
+        "sections": {},
+    }
+    print(f"machine: {report['machine']}")
+    for name in [s.strip() for s in args.only.split(",") if s.strip()]:
+        result = SECTIONS[name](args.quick)
+        report["sections"][name] = result
+        print_section(name, result)
+    if args.json != "-":
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2))
+        print(f"\nwrote {path}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
