@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from types import MappingProxyType
@@ -51,6 +52,9 @@ _PROTECTION = frozenset({"disabled", "enabled-without-cooldown", "enabled-with-c
 #: The volume id EC2 shows for snapshots it did not take from a volume of yours (copies).
 PLACEHOLDER_VOLUME = "vol-ffffffff"
 _UNKNOWN_INSTANCE = "i-fffffffffffffffff"
+_DEFAULT_IP = InstanceRecord._field_defaults["private_ip_address"]
+#: ``StateTransitionReason`` of a terminated instance: ``User initiated (2024-01-15 10:23:45 GMT)``.
+_TRANSITION = re.compile(r"\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) GMT\)")
 
 
 class InventoryError(BotostubError, ValueError):
@@ -206,9 +210,14 @@ def snapshot_from_api(
 
 
 def instance_from_api(
-    item: Mapping[str, Any], *, region: str, owner_id: str | None = None
+    item: Mapping[str, Any],
+    *,
+    region: str,
+    owner_id: str | None = None,
+    reservation_id: str | None = None,
 ) -> InstanceRecord:
-    """The record for one ``Reservations[].Instances[]`` item (``owner_id``: the reservation's)."""
+    """The record for one ``Reservations[].Instances[]`` item (``owner_id`` and
+    ``reservation_id``: its reservation's)."""
     instance_id = _require(item, "InstanceId", "i-", "instance")
     where = f"instance {instance_id}"
     if not owner_id:
@@ -220,6 +229,11 @@ def instance_from_api(
         for m in item.get("BlockDeviceMappings") or ()
         if isinstance(m.get("Ebs"), Mapping) and "VolumeId" in m["Ebs"]
     )
+    if reservation_id == "r-" + instance_id[2:]:
+        reservation_id = ""  # the one the record derives by itself
+    launched = _time(item.get("LaunchTime"), where)
+    # Only a terminated instance shows when its state changed; otherwise take its launch.
+    changed = _TRANSITION.search(item.get("StateTransitionReason") or "")
     return InstanceRecord(
         instance_id=instance_id,
         region=region,
@@ -227,13 +241,20 @@ def instance_from_api(
         image_id=item.get("ImageId", ""),
         state=state.get("Name", "running"),
         instance_type=item.get("InstanceType", "t3.micro"),
-        launch_time=_time(item.get("LaunchTime"), where),
+        launch_time=launched,
         tags=_tags(item, where),
         availability_zone=placement.get("AvailabilityZone", ""),
-        private_ip_address=item.get("PrivateIpAddress", ""),
+        # Absent for a terminated instance: keep the record's default rather than invent one.
+        private_ip_address=item.get("PrivateIpAddress", _DEFAULT_IP),
         root_device_type=item.get("RootDeviceType", "ebs"),
         root_device_name=item.get("RootDeviceName", "/dev/xvda"),
         volumes=volumes,
+        reservation_id=reservation_id or "",
+        ami_launch_index=int(item.get("AmiLaunchIndex", 0)),
+        architecture=item.get("Architecture", "x86_64"),
+        platform=item.get("Platform"),
+        virtualization_type=item.get("VirtualizationType", "hvm"),
+        state_changed_at=_time(changed.group(1) + "Z", where) if changed else launched,
     )
 
 
@@ -323,8 +344,9 @@ def load(
     warnings: list[str] = []
     counts = {"images": 0, "snapshots": 0, "instances": 0, "created": 0}
     loaded_snapshots: set[str] = set()
-    # snapshot id -> (image, device) of its first mapping, for the placeholders.
-    referenced: dict[str, tuple[ImageRecord, BlockDevice]] = {}
+    # snapshot id -> what its placeholder needs from the first image mapping it (a small tuple:
+    # holding the image records themselves would keep a million of them in memory).
+    referenced: dict[str, _Reference] = {}
 
     def records() -> Iterator[Any]:
         for document in _documents(data):
@@ -338,15 +360,20 @@ def load(
                                        warnings=warnings)
                 if create_missing_snapshots:
                     for device in image.block_devices:
-                        if device.snapshot_id is not None:
-                            referenced.setdefault(device.snapshot_id, (image, device))
+                        if device.snapshot_id is not None and device.snapshot_id not in referenced:
+                            referenced[device.snapshot_id] = _Reference(
+                                image.image_id, image.owner_id, image.owner_alias,
+                                image.source_instance_id, image.creation_date,
+                                device.volume_size, device.encrypted)
                 counts["images"] += 1
                 yield image
             for reservation in document.get("Reservations") or ():
                 owner = reservation.get("OwnerId") or account_id
+                reservation_id = reservation.get("ReservationId")
                 for item in reservation.get("Instances") or ():
                     counts["instances"] += 1
-                    yield instance_from_api(item, region=region, owner_id=owner)
+                    yield instance_from_api(item, region=region, owner_id=owner,
+                                            reservation_id=reservation_id)
 
     with backend.transaction() as tx:
         had_snapshots = region in tx.regions(SnapshotRecord)
@@ -355,12 +382,12 @@ def load(
             # Runs once every input record was written (it is chained after them).
             if not create_missing_snapshots:
                 return
-            for sid, (image, device) in referenced.items():
+            for sid, reference in referenced.items():
                 if sid in loaded_snapshots or (
                         had_snapshots and tx.get(SnapshotRecord, region, sid) is not None):
                     continue
                 counts["created"] += 1
-                yield _placeholder(sid, image, device)
+                yield _placeholder(sid, region, reference)
 
         # One stream, so a bulk-capable backend writes it in a single batched pass.
         _put_all(tx, itertools.chain(records(), placeholders()))
@@ -378,18 +405,28 @@ def _put_all(tx: Any, records: Iterable[Any]) -> None:
         put(record)
 
 
-def _placeholder(snapshot_id: str, image: ImageRecord, device: BlockDevice) -> SnapshotRecord:
-    source = image.source_instance_id or _UNKNOWN_INSTANCE
+class _Reference(NamedTuple):
+    image_id: str
+    owner_id: str
+    owner_alias: str | None
+    source_instance_id: str | None
+    creation_date: datetime | None
+    volume_size: int | None
+    encrypted: bool
+
+
+def _placeholder(snapshot_id: str, region: str, ref: _Reference) -> SnapshotRecord:
+    source = ref.source_instance_id or _UNKNOWN_INSTANCE
     return SnapshotRecord(
         snapshot_id=snapshot_id,
-        region=image.region,
-        owner_id=image.owner_id,
+        region=region,
+        owner_id=ref.owner_id,
         volume_id=PLACEHOLDER_VOLUME,
-        volume_size=device.volume_size or 8,
-        description=f"Created by CreateImage({source}) for {image.image_id}",
-        start_time=image.creation_date,
-        encrypted=device.encrypted,
-        owner_alias=image.owner_alias,
+        volume_size=ref.volume_size or 8,
+        description=f"Created by CreateImage({source}) for {ref.image_id}",
+        start_time=ref.creation_date,
+        encrypted=ref.encrypted,
+        owner_alias=ref.owner_alias,
     )
 
 
@@ -424,8 +461,8 @@ def export(
     """The state of one region as ``{"Images": [...], "Snapshots": [...], "Reservations": [...]}``.
 
     Items are what boto3 returns (``datetime`` values for timestamp members); deregistered
-    images are included with ``State: deregistered``. Each instance is in a reservation of its
-    own (reservation ids are not kept). ``now`` fills a missing creation date (default: the
+    images are included with ``State: deregistered``. Instances are grouped by reservation.
+    ``now`` fills a missing creation date (default: the
     stub's clock, or the current time).
     """
     backend, region, _ = _target(source, region, None)
@@ -435,17 +472,24 @@ def export(
     with backend.transaction(write=False) as tx:
         images = [image_to_api(image, now) for image in tx.scan(ImageRecord, region)]
         snapshots = [snapshot_to_api(s) for s in tx.scan(SnapshotRecord, region)]
-        reservations = [_reservation(i) for i in tx.scan(InstanceRecord, region)]
-    return {"Images": images, "Snapshots": snapshots, "Reservations": reservations}
+        instances = list(tx.scan(InstanceRecord, region))
+    return {"Images": images, "Snapshots": snapshots, "Reservations": _reservations(instances)}
 
 
-def _reservation(instance: InstanceRecord) -> dict[str, Any]:
-    return {
-        "ReservationId": "r-" + instance.instance_id[2:],
-        "OwnerId": instance.owner_id,
-        "Groups": [],
-        "Instances": [instance_to_api(instance)],
-    }
+def _reservations(instances: list[InstanceRecord]) -> list[dict[str, Any]]:
+    """Instances grouped by reservation, in order of first appearance (as DescribeInstances)."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for instance in instances:
+        reservation = grouped.get(instance.reservation)
+        if reservation is None:
+            reservation = grouped[instance.reservation] = {
+                "ReservationId": instance.reservation,
+                "OwnerId": instance.owner_id,
+                "Groups": [],
+                "Instances": [],
+            }
+        reservation["Instances"].append(instance_to_api(instance))
+    return list(grouped.values())
 
 
 def _json_default(value: Any) -> Any:
