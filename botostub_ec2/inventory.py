@@ -27,6 +27,7 @@ end, Recycle Bin times, when an image was deregistered. Fields the records do no
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -389,8 +390,15 @@ def load(
                 counts["created"] += 1
                 yield _placeholder(sid, region, reference)
 
-        # One stream, so a bulk-capable backend writes it in a single batched pass.
-        _put_all(tx, itertools.chain(records(), placeholders()))
+        # One stream, so a bulk-capable backend writes it in a single batched pass. The cyclic
+        # collector pauses: millions of new objects would make it re-scan them all repeatedly.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            _put_all(tx, itertools.chain(records(), placeholders()))
+        finally:
+            if collecting:
+                gc.enable()
     return LoadReport(counts["images"], counts["snapshots"], counts["instances"],
                       counts["created"], tuple(warnings))
 
