@@ -49,7 +49,10 @@ def test_command_line_option_shares_one_state(pytester: pytest.Pytester) -> None
     assert images_in(pytester.path / "state" / "shared.db") == ["ami-0000000000000aaaa"]
 
 
-def test_ini_option_and_state_that_outlives_the_run(pytester: pytest.Pytester) -> None:
+def test_ini_option_and_state_that_outlives_the_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # when this suite runs under xdist
     pytester.makeini("[pytest]\nbotostub_ec2_sqlite = state-{worker}.db\n")
     pytester.makepyfile(SHARING_TESTS)
     pytester.runpytest().assert_outcomes(passed=2)
