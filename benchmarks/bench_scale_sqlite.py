@@ -78,7 +78,9 @@ def per_call(fn: Callable[[str], Any], ids: list[str]) -> float:
     return statistics.median(timings)
 
 
-def measure(backend_name: str, size: int, calls: int, client: Any, directory: str) -> dict[str, Any]:
+def measure(
+    backend_name: str, size: int, calls: int, client: Any, directory: str
+) -> dict[str, Any]:
     if backend_name == "sqlite":
         backend: Any = SqliteBackend(os.path.join(directory, f"bench-{size}.db"))
     else:

@@ -12,7 +12,7 @@ Usage::
 
     stub = Ec2Stub(account_id="111122223333", region="eu-west-1")
     inventory.load_file(stub, "images.json")            # aws ec2 describe-images --owners self
-    inventory.load_file(stub, "snapshots.json")         # aws ec2 describe-snapshots --owner-ids self
+    inventory.load_file(stub, "snapshots.json")     # aws ec2 describe-snapshots --owner-ids self
     report = inventory.load(stub, boto3_response)       # or a dict / list of pages
     with stub:
         run_janitor()
@@ -68,7 +68,7 @@ class LoadReport(NamedTuple):
     images: int
     snapshots: int
     instances: int
-    #: Snapshots an image referenced but the input did not contain (see ``create_missing_snapshots``).
+    #: Snapshots an image maps but the input lacked (see ``create_missing_snapshots``).
     created_snapshots: int
     #: Values that could not be kept as given (each names the item).
     warnings: tuple[str, ...]
@@ -118,7 +118,7 @@ def image_from_api(
     account_id: str | None = None,
     warnings: list[str] | None = None,
 ) -> ImageRecord:
-    """The record for one ``Images[]`` item (the inverse of :func:`~botostub_ec2.shapes.image_to_api`).
+    """The record for one ``Images[]`` item (inverse of :func:`~botostub_ec2.shapes.image_to_api`).
 
     A member the item lacks takes the value that export would leave out again (``EnaSupport``
     absent means ``False``, as in EC2's output).
@@ -190,7 +190,8 @@ def image_from_api(
 def snapshot_from_api(
     item: Mapping[str, Any], *, region: str, account_id: str | None = None
 ) -> SnapshotRecord:
-    """The record for one ``Snapshots[]`` item (inverse of :func:`~botostub_ec2.shapes.snapshot_to_api`)."""
+    """The record for one ``Snapshots[]`` item (inverse of
+    :func:`~botostub_ec2.shapes.snapshot_to_api`)."""
     snapshot_id = _require(item, "SnapshotId", "snap-", "snapshot")
     where = f"snapshot {snapshot_id}"
     return SnapshotRecord(
@@ -446,7 +447,7 @@ def load_file(
     account_id: str | None = None,
     create_missing_snapshots: bool = True,
 ) -> LoadReport:
-    """:func:`load` a JSON file (one document or a list) or a ``.jsonl`` file (a document a line)."""
+    """:func:`load` a JSON file (a document or a list of them) or ``.jsonl`` (a document a line)."""
     path = os.fspath(path)
     with open(path, encoding="utf-8") as handle:
         if path.endswith(".jsonl"):
@@ -513,7 +514,8 @@ def dump(
     region: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Write :func:`export` as the AWS CLI prints it (timestamps as ``2024-01-15T10:23:45.000Z``)."""
+    """Write :func:`export` as the AWS CLI prints it (timestamps like ``2024-01-15T10:23:45.000Z``).
+    """
     document = export(source, region=region, now=now)
     if isinstance(destination, (str, os.PathLike)):
         with open(destination, "w", encoding="utf-8") as handle:

@@ -35,7 +35,8 @@ def _all_images(backend):
     from botostub_ec2 import ImageRecord
 
     with backend.transaction(write=False) as tx:
-        return [image for region in tx.regions(ImageRecord) for image in tx.scan(ImageRecord, region)]
+        return [image for region in tx.regions(ImageRecord)
+                for image in tx.scan(ImageRecord, region)]
 
 
 def test_command_line_option_shares_one_state(pytester: pytest.Pytester) -> None:

@@ -44,7 +44,8 @@ _loads = json.loads
 
 
 class CodecError(BotostubError, TypeError):
-    """A record field holds a value its type hint does not allow, or a hint the codec can't store."""
+    """A record field holds a value its type hint does not allow, or a hint the codec cannot
+    store."""
 
 
 class _Field(typing.NamedTuple):
@@ -140,7 +141,7 @@ def _compile_encoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[A
         else:
             lines.append(f"    document[{spec.name!r}] = {encoded}")
     lines.append("    return document")
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names only
+    exec("\n".join(lines), namespace)
     return namespace["to_document"]  # type: ignore[no-any-return]
 
 
@@ -185,14 +186,14 @@ def _compile(hint: Any, where: str) -> tuple[Converter | None, Converter | None]
         return None, None
     if origin is typing.Union or origin is types.UnionType:
         return _compile_union(args, where)
-    if origin in (Mapping, dict, typing.Mapping, typing.Dict, types.MappingProxyType) or (
+    if origin in (Mapping, dict, typing.Mapping, dict, types.MappingProxyType) or (
         origin is not None and isinstance(origin, type) and issubclass(origin, Mapping)
     ):
         key_hint, value_hint = args if args else (str, Any)
         if key_hint is not str and key_hint is not Any:
             raise CodecError(f"{where}: only str keys can be stored, not {key_hint!r}")
         encode_value, decode_value = _compile(value_hint, f"{where}[]")
-        read_only = origin is not dict and origin is not typing.Dict
+        read_only = origin is not dict and origin is not dict
         return _mapping_codec(encode_value, decode_value, read_only)
     if origin in (tuple, list, frozenset, set):
         return _sequence_codec(origin, args, where)
@@ -224,7 +225,7 @@ def _compile_union(args: tuple[Any, ...], where: str) -> tuple[Converter | None,
     checks = [_runtime_check(m) for m in members]
 
     def encode(value: Any) -> Any:
-        for index, (check, (enc, _)) in enumerate(zip(checks, compiled)):
+        for index, (check, (enc, _)) in enumerate(zip(checks, compiled, strict=True)):
             if check(value):
                 return [index, enc(value) if enc is not None else value]
         raise CodecError(f"{where}: {type(value).__name__} is none of {members!r}")
@@ -280,11 +281,11 @@ def _sequence_codec(
 
         def encode_fixed(value: Any) -> Any:
             return [enc(v) if enc is not None and v is not None else v
-                    for (enc, _), v in zip(parts, value)]
+                    for (enc, _), v in zip(parts, value, strict=True)]
 
         def decode_fixed(value: Any) -> Any:
             return tuple(dec(v) if dec is not None and v is not None else v
-                         for (_, dec), v in zip(parts, value))
+                         for (_, dec), v in zip(parts, value, strict=True))
 
         return encode_fixed, decode_fixed
     item_hint = args[0] if args else Any

@@ -29,6 +29,7 @@ Design (details and guarantees in ``docs/fidelity/backends.md``):
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -36,6 +37,7 @@ import random
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Hashable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
@@ -158,7 +160,8 @@ class _Kind:
 class _Connection:
     """A thread's connection plus its transaction nesting state."""
 
-    __slots__ = ("conn", "depth", "new_ids", "pid", "write")
+    # Weakly referenced from the backend: a thread's connection closes when the thread ends.
+    __slots__ = ("__weakref__", "conn", "depth", "new_ids", "pid", "write")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -202,7 +205,7 @@ class SqliteBackend:
         self._local = threading.local()
         self._write_gate = threading.Lock()
         self._registry_lock = threading.Lock()
-        self._connections: list[_Connection] = []
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._kinds: dict[type[Any], _Kind] = {}
         #: ``(kind id, region) -> slot id``; slots are never deleted, so this never goes stale.
         self._slots: dict[tuple[int, str], int] = {}
@@ -243,20 +246,18 @@ class SqliteBackend:
         holder = _Connection(self._connect())
         local.holder = holder
         with self._registry_lock:
-            self._connections.append(holder)
+            self._connections.add(holder)
         return holder
 
     def close(self) -> None:
         """Close every connection; the backend is unusable afterwards."""
         with self._registry_lock:
             self._closed = True
-            connections, self._connections = self._connections, []
+            connections, self._connections = list(self._connections), weakref.WeakSet()
         for holder in connections:
             if holder.pid == os.getpid():
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     holder.conn.close()
-                except sqlite3.Error:
-                    pass
         self._local = threading.local()
 
     def __enter__(self) -> SqliteBackend:

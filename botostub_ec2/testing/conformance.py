@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import pytest
 
@@ -139,6 +139,15 @@ def rich_image() -> ImageRecord:
     )
 
 
+T = TypeVar("T")
+
+
+def must(value: T | None) -> T:
+    """``value``, which the test expects to exist."""
+    assert value is not None
+    return value
+
+
 def read(backend: StateBackend, kind: type[Any], region: str = REGION) -> list[Any]:
     with backend.transaction(write=False) as tx:
         return list(tx.scan(kind, region))
@@ -197,7 +206,7 @@ class BackendConformance:
             got = tx.get(type(record), record.region, record.key)
         assert got == record
         assert type(got) is type(record)
-        for name, value in zip(record._fields, record):
+        for name, value in zip(record._fields, record, strict=False):
             assert type(getattr(got, name)) is type(value), name
         if isinstance(record, ImageRecord):
             assert all(type(device) is BlockDevice for device in got.block_devices)
@@ -209,7 +218,7 @@ class BackendConformance:
             tx.put(image("ami-00000001"))
             assert tx.get(ImageRecord, REGION, "ami-00000001") == image("ami-00000001")
             tx.put(image("ami-00000001", state="pending"))
-            assert tx.get(ImageRecord, REGION, "ami-00000001").state == "pending"
+            assert must(tx.get(ImageRecord, REGION, "ami-00000001")).state == "pending"
             tx.delete(ImageRecord, REGION, "ami-00000001")
             assert tx.get(ImageRecord, REGION, "ami-00000001") is None
 
@@ -219,9 +228,9 @@ class BackendConformance:
             tx.put(image("ami-00000001", region=OTHER_REGION, name="other"))
             tx.put(Unindexed("ami-00000001", REGION, "not an image"))
         with backend.transaction(write=False) as tx:
-            assert tx.get(ImageRecord, REGION, "ami-00000001").name == "ami-00000001"
-            assert tx.get(ImageRecord, OTHER_REGION, "ami-00000001").name == "other"
-            assert tx.get(Unindexed, REGION, "ami-00000001").payload == "not an image"
+            assert must(tx.get(ImageRecord, REGION, "ami-00000001")).name == "ami-00000001"
+            assert must(tx.get(ImageRecord, OTHER_REGION, "ami-00000001")).name == "other"
+            assert must(tx.get(Unindexed, REGION, "ami-00000001")).payload == "not an image"
             assert tx.get(SnapshotRecord, REGION, "ami-00000001") is None
 
     def test_put_replaces(self, backend: StateBackend) -> None:
@@ -445,7 +454,7 @@ class BackendConformance:
             try:
                 for _ in range(per_thread):
                     with backend.transaction() as tx:
-                        current = tx.get(Counter, REGION, "c1")
+                        current = must(tx.get(Counter, REGION, "c1"))
                         tx.put(current._replace(value=current.value + 1))
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
@@ -457,7 +466,7 @@ class BackendConformance:
             worker.join(60)
         assert errors == []
         with backend.transaction(write=False) as tx:
-            assert tx.get(Counter, REGION, "c1").value == threads * per_thread
+            assert must(tx.get(Counter, REGION, "c1")).value == threads * per_thread
 
     # -- kinds registered at runtime ----------------------------------------------------------
 

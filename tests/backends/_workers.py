@@ -5,7 +5,13 @@ from __future__ import annotations
 import random
 from typing import Any, NamedTuple
 
-from botostub_ec2.models import BlockDevice, ImageRecord, InstanceRecord, SnapshotRecord, register_kind
+from botostub_ec2.models import (
+    BlockDevice,
+    ImageRecord,
+    InstanceRecord,
+    SnapshotRecord,
+    register_kind,
+)
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -91,7 +91,7 @@ def test_racing_deregistrations_succeed_exactly_once(tmp_path):
     for process in processes:
         process.join(30)
         assert process.exitcode == 0
-    for image_id, first, second in zip(image_ids, *outcomes):
+    for image_id, first, second in zip(image_ids, *outcomes, strict=False):
         assert first[0] == second[0] == image_id
         assert sorted([first[1], second[1]]) == ["InvalidAMIID.Unavailable", "ok"], image_id
     assert {image.state for image in stub.images()} == {"deregistered"}

@@ -191,15 +191,15 @@ class Everything(NamedTuple):
     count: int = 0
     flag: bool = False
     mapping: Mapping[str, str] = MappingProxyType({})
-    plain: dict[str, int] = {}  # noqa: RUF012
+    plain: dict[str, int] = {}
     nested: tuple[Inner, ...] = ()
     pairs: tuple[tuple[str, int], ...] = ()
     fixed: tuple[str, datetime] | None = None
-    items: list[str] = []  # noqa: RUF012
+    items: list[str] = []
     tags: frozenset[str] = frozenset()
-    either: Union[int, str] = 0  # noqa: UP007
+    either: Union[int, str] = 0  # noqa: UP007 - typing.Union, not X | Y, on purpose
     when_or_text: Union[datetime, str, None] = None  # noqa: UP007
-    maybe: Optional[Inner] = None  # noqa: UP007
+    maybe: Optional[Inner] = None  # noqa: UP045
     literal: Literal["a", "b"] = "a"
     anything: Any = None
 
@@ -240,9 +240,9 @@ def test_codec_leaves_defaults_out():
 
 
 def test_codec_rejects_wrong_values_and_types(backend):
-    with pytest.raises(CodecError, match=r"ImageRecord.creation_date: expected datetime, got str"):
-        with backend.transaction() as tx:
-            tx.put(image("ami-00000001", creation_date="2024-01-01"))
+    expected = r"ImageRecord.creation_date: expected datetime, got str"
+    with pytest.raises(CodecError, match=expected), backend.transaction() as tx:
+        tx.put(image("ami-00000001", creation_date="2024-01-01"))
 
     class Unstorable(NamedTuple):
         thing_id: str
@@ -317,9 +317,9 @@ def test_a_locked_database_raises_busy_error_not_sqlite_error(path):
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(BackendBusyError, match=r"stayed locked .* 0.2 s"):
-            with backend.transaction() as tx:
-                tx.put(image("ami-00000001"))
+        with pytest.raises(BackendBusyError, match=r"stayed locked .* 0.2 s"), \
+                backend.transaction() as tx:
+            tx.put(image("ami-00000001"))
         assert read(backend, ImageRecord) == []  # readers still work
     finally:
         blocker.execute("ROLLBACK")

@@ -106,7 +106,7 @@ class BackendsAgree(RuleBasedStateMachine):
             Ec2Stub(backend=SqliteBackend(f"{self.directory}/state.db"), account_id=ACCOUNT,
                     region=REGION, clock=clock),
         ]
-        for stub, client in zip(self.stubs, clients()):
+        for stub, client in zip(self.stubs, clients(), strict=False):
             stub.attach(client)
         self.model = Model()
         self.counter = 0
@@ -119,7 +119,7 @@ class BackendsAgree(RuleBasedStateMachine):
             # Every index entry matches the records, whatever was restored or rolled back.
             assert self.stubs[1].backend.check_integrity() == []
         finally:
-            for stub, client in zip(self.stubs, clients()):
+            for stub, client in zip(self.stubs, clients(), strict=False):
                 stub.detach(client)
                 stub.backend.close()
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -195,7 +195,7 @@ class BackendsAgree(RuleBasedStateMachine):
     def restore(self, pick: int, keep: bool) -> None:
         index = pick % len(self.checkpoints)
         saved, model = self.checkpoints[index]
-        for stub, checkpoint in zip(self.stubs, saved):
+        for stub, checkpoint in zip(self.stubs, saved, strict=False):
             stub.restore(checkpoint)
         self.model = model.copy()
         del self.checkpoints[index + 1:]  # restoring discards the later checkpoints
