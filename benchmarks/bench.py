@@ -39,7 +39,7 @@ from botocore.awsrequest import AWSResponse  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 from botocore.stub import Stubber  # noqa: E402
 
-from botostub_ec2 import Ec2Stub  # noqa: E402
+from botostub_ec2 import Ec2Stub, Principal  # noqa: E402
 
 try:  # optional peer
     import moto  # noqa: E402
@@ -129,6 +129,29 @@ def expect_error(fn: Callable[[], Any]) -> Callable[[], None]:
     return call
 
 
+def _iam_evaluator() -> Any:
+    from botostub_ec2 import IamPolicyEvaluator
+
+    def document(*statements: dict[str, Any]) -> dict[str, Any]:
+        return {"Version": "2012-10-17", "Statement": list(statements)}
+
+    everything = document({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    return IamPolicyEvaluator(
+        [document(
+            {"Effect": "Allow", "Action": ["ec2:DeregisterImage", "ec2:DeleteSnapshot"],
+             "Resource": "arn:aws:ec2:*::image/*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"},
+                           "Bool": {"aws:SecureTransport": "true"}}},
+            {"Effect": "Deny", "Action": "ec2:DeregisterImage", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/env": "prod"}}},
+            {"Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}},
+        )],
+        permissions_boundary=document({"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}),
+        scps=[[everything], [everything]],
+    )
+
+
 def per_call_scenarios(quick: bool) -> tuple[list[Scenario], list[str]]:
     notes: list[str] = []
     batch = 20 if quick else 200
@@ -170,6 +193,18 @@ def per_call_scenarios(quick: bool) -> tuple[list[Scenario], list[str]]:
         "botostub_ec2 DeregisterImage DryRun",
         expect_error(lambda: ours.deregister_image(ImageId=protected, DryRun=True)),
         stub.start, stub.stop, batch=batch))
+
+    # The same call decided by the IAM evaluator: identity policy (ABAC condition with a policy
+    # variable, a conditional Deny, a region guard), a permissions boundary and two SCP levels.
+    iam_stub = Ec2Stub(evaluator=_iam_evaluator(),
+                       principal=Principal("arn:aws:iam::123456789012:user/alice",
+                                           tags={"team": "web"}))
+    iam_ids = iter([iam_stub.add_image(f"img-{n}", tags={"team": "web", "env": "dev"}).image_id
+                    for n in range(pool)])
+    scenarios.append(Scenario(
+        "botostub_ec2 DeregisterImage success, IamPolicyEvaluator",
+        lambda: ours.deregister_image(ImageId=next(iam_ids)),
+        iam_stub.start, iam_stub.stop, batch=batch))
 
     if mock_aws is None:
         notes.append("moto is not installed: moto rows skipped (pip install -e '.[bench]')")

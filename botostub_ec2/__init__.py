@@ -12,7 +12,8 @@ Usage::
     assert stub.image(image.image_id).state == "deregistered"
 """
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import TYPE_CHECKING
 
 from .backends import MemoryBackend, StateBackend, SupportsCheckpoint, Transaction
 from .checkpoints import Checkpoint, CheckpointError
@@ -50,15 +51,28 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
+#: Names served from submodules on first use, so ``import botostub_ec2`` stays cheap.
+_LAZY = {
+    "IamIdentity": "botostub_ec2.iam",
+    "IamPolicyEvaluator": "botostub_ec2.iam",
+    "MalformedPolicyError": "botostub_ec2.iam",
+    "simulate": "botostub_ec2.iam",
+    # sqlite3 alone would add ~6 ms to every import.
+    "SqliteBackend": "botostub_ec2.backends.sqlite",
+}
 
-def __getattr__(name: str) -> Any:
-    # SqliteBackend is imported on first use: sqlite3 would add ~6 ms to every import.
-    if name == "SqliteBackend":
-        from .backends.sqlite import SqliteBackend
 
-        return SqliteBackend
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'botostub_ec2' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
 
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 __all__ = [
     "ActivationError",
@@ -74,8 +88,11 @@ __all__ = [
     "Decision",
     "DenyAll",
     "Ec2Stub",
+    "IamIdentity",
+    "IamPolicyEvaluator",
     "ImageRecord",
     "InstanceRecord",
+    "MalformedPolicyError",
     "LifecycleOptions",
     "MemoryBackend",
     "OperationCall",
@@ -91,5 +108,6 @@ __all__ = [
     "SupportsCheckpoint",
     "Transaction",
     "UnhandledOperationError",
+    "simulate",
     "stub_for",
 ]

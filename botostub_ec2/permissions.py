@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol, Union, runtime_checkable
 
 ContextValue = Union[str, Sequence[str]]
@@ -53,22 +56,61 @@ class Principal:
     def account_id(self) -> str:
         return self._account_id  # type: ignore[no-any-return,attr-defined]
 
-    @property
+    @functools.cached_property
     def partition(self) -> str:
         return self.arn.split(":")[1]
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
         """``user``, ``assumed-role``, ``federated-user``, ``role`` or ``root``."""
         resource = self.arn.split(":", 5)[5]
         return resource.split("/", 1)[0]
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The user name, or ``role/session`` for a role session (last path parts of the ARN)."""
         resource = self.arn.split(":", 5)[5]
         parts = resource.split("/")
         return "/".join(parts[-2:]) if parts[0] == "assumed-role" else parts[-1]
+
+    @functools.cached_property
+    def condition_keys(self) -> Mapping[str, str]:
+        """The global IAM condition keys that describe this principal (read-only).
+
+        Values per the IAM User Guide ("AWS global condition context keys", "Policy variables"):
+        ``aws:PrincipalArn`` is the *role* ARN for a role session; ``aws:userid`` is
+        ``account:name`` for a federated user; ``aws:username`` exists only for IAM users.
+        """
+        kind = self.kind
+        account = self.account_id
+        resource = self.arn.split(":", 5)[5]
+        principal_arn = self.arn
+        user_id = self.user_id
+        if kind == "assumed-role":
+            role = resource.split("/")[1] if "/" in resource else resource
+            principal_arn = f"arn:{self.partition}:iam::{account}:role/{role}"
+        elif kind == "federated-user":
+            user_id = f"{account}:{resource.rsplit('/', 1)[-1]}"
+        keys = {
+            "aws:PrincipalArn": principal_arn,
+            "aws:PrincipalAccount": account,
+            "aws:PrincipalType": _PRINCIPAL_TYPES.get(kind, "User"),
+            "aws:userid": user_id,
+        }
+        if kind == "user":
+            keys["aws:username"] = self.name
+        for key, value in self.tags.items():
+            keys[f"aws:PrincipalTag/{key}"] = value
+        return MappingProxyType(keys)
+
+
+_PRINCIPAL_TYPES = {
+    "user": "User",
+    "assumed-role": "AssumedRole",
+    "federated-user": "FederatedUser",
+    "root": "Account",
+    "role": "AssumedRole",
+}
 
 
 def _unique_id(arn: str, kind: str) -> str:
@@ -243,6 +285,7 @@ def as_decision(result: Decision | bool) -> Decision:
 # -- the encoded authorization failure message -------------------------------------------------
 
 _TOKEN_PREFIX = "bse1"
+_TOKEN_BODY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def decoded_message(request: AuthorizationRequest, decision: Decision) -> dict[str, Any]:
@@ -254,7 +297,7 @@ def decoded_message(request: AuthorizationRequest, decision: Decision) -> dict[s
     who["arn"] = principal.arn
     conditions = [
         {"key": key, "values": {"items": [{"value": v} for v in _as_list(value)]}}
-        for key, value in request.context.items()
+        for key, value in _decoded_context(request).items()
     ]
     action = request.action
     return {
@@ -272,6 +315,33 @@ def decoded_message(request: AuthorizationRequest, decision: Decision) -> dict[s
     }
 
 
+def _decoded_context(request: AuthorizationRequest) -> dict[str, ContextValue]:
+    """The request context as AWS decodes it: service keys plus the resource's synthetic keys.
+
+    Real decoded messages (AWS CLI example for ``ec2:RunInstances``) list the service's keys
+    (``ec2:*``, resource tags) and ``aws:Resource``/``aws:Type``/``aws:ARN``/``aws:Account``/
+    ``aws:Region``/``aws:Service``, but not the caller's global keys (``aws:PrincipalArn``,
+    ``aws:CurrentTime``, ``aws:SourceIp``...).
+    """
+    context: dict[str, ContextValue] = {
+        key: value
+        for key, value in request.context.items()
+        if not key.startswith("aws:") or key.lower().startswith("aws:resourcetag/")
+    }
+    parts = request.resource.split(":", 5)
+    if len(parts) == 6:
+        resource = parts[5]
+        context.update({
+            "aws:Resource": resource,
+            "aws:Account": parts[4] or request.principal.account_id,
+            "aws:Region": parts[3],
+            "aws:Service": parts[2],
+            "aws:Type": resource.split("/", 1)[0] if "/" in resource else resource,
+            "aws:ARN": request.resource,
+        })
+    return context
+
+
 def _as_list(value: ContextValue) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
@@ -287,6 +357,9 @@ def decode_authorization_message(token: str) -> dict[str, Any]:
     if not token.startswith(_TOKEN_PREFIX):
         raise ValueError("not an authorization message issued by this stub")
     body = token[len(_TOKEN_PREFIX):]
+    if not _TOKEN_BODY.fullmatch(body):
+        # AWS refuses tokens with characters outside the URL-safe alphabet (line breaks...).
+        raise ValueError("malformed authorization message")
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         document: dict[str, Any] = json.loads(zlib.decompress(raw))

@@ -157,6 +157,8 @@ class MemoryBackend:
                         keys[key] = None
 
 
+_NO_INDEXES: dict[str, Any] = {}
+
 # (index name, positions of the fields it reads, function giving its values)
 _Plan = tuple[tuple[str, tuple[int, ...], Callable[[Any], tuple[str, ...]]], ...]
 _plans: dict[type[Any], tuple[int, _Plan]] = {}
@@ -254,13 +256,17 @@ class _MemoryTransaction:
             yield from list(rows.values())
 
     def find(self, kind: type[R], region: str, index: str, value: str) -> list[R]:
-        if index not in INDEXES.get(kind, {}):
-            raise KeyError(f"{kind.__name__} has no index {index!r}")
-        entries = self._backend._indexes.get(kind, {}).get(region, {}).get(index, {})
+        by_kind = self._backend._indexes.get(kind)
+        by_region = by_kind.get(region) if by_kind is not None else None
+        entries = by_region.get(index) if by_region is not None else None
+        if entries is None:
+            if index not in INDEXES.get(kind, _NO_INDEXES):
+                raise KeyError(f"{kind.__name__} has no index {index!r}")
+            return []
         keys = entries.get(value)
         if not keys:
             return []
-        rows = self._backend._rows(kind, region)
+        rows = self._backend._tables[kind][region]
         return [rows[k] for k in keys]
 
     def regions(self, kind: type[Any]) -> list[str]:

@@ -151,28 +151,13 @@ class OperationCall:
         """Global IAM condition keys every request carries."""
         principal = self.principal
         now = self.now
-        context: dict[str, ContextValue] = {
-            "aws:PrincipalArn": principal.arn,
-            "aws:PrincipalAccount": principal.account_id,
-            "aws:PrincipalType": _PRINCIPAL_TYPES.get(principal.kind, "User"),
-            "aws:userid": principal.user_id,
+        context: dict[str, ContextValue] = dict(principal.condition_keys)
+        context.update({
             "aws:RequestedRegion": self.region,
             "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "aws:EpochTime": str(int(now.timestamp())),
             "aws:SecureTransport": "true",
             "aws:ViaAWSService": "false",
-        }
-        if principal.kind == "user":
-            context["aws:username"] = principal.name
-        for key, value in principal.tags.items():
-            context[f"aws:PrincipalTag/{key}"] = value
+        })
         return context
 
-
-_PRINCIPAL_TYPES = {
-    "user": "User",
-    "assumed-role": "AssumedRole",
-    "federated-user": "FederatedUser",
-    "root": "Account",
-    "role": "AssumedRole",
-}

@@ -74,16 +74,25 @@ def image_context(call: OperationCall, image: ImageRecord) -> dict[str, ContextV
     context = call.global_context()
     context.update({
         "ec2:ImageID": image.image_id,
-        "ec2:ImageType": image.image_type,
+        "ec2:ImageType": iam_image_type(image.image_type),
         "ec2:Owner": owner_key(image.owner_id, image.owner_alias),
         "ec2:Public": "true" if image.public else "false",
         "ec2:RootDeviceType": image.root_device_type,
         "ec2:Region": call.region,
+        "aws:ResourceAccount": image.owner_id,
     })
     for key, value in image.tags.items():
         context[f"aws:ResourceTag/{key}"] = value
         context[f"ec2:ResourceTag/{key}"] = value
     return context
+
+
+def iam_image_type(image_type: str) -> str:
+    """``ec2:ImageType``: the Service Authorization Reference names the values machine/aki/ari."""
+    return _IAM_IMAGE_TYPES.get(image_type, image_type)
+
+
+_IAM_IMAGE_TYPES = {"kernel": "aki", "ramdisk": "ari"}
 
 
 def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str, ContextValue]:
@@ -95,6 +104,7 @@ def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str,
                             f"{snapshot.owner_id}:volume/{snapshot.volume_id}",
         "ec2:Region": call.region,
         "ec2:VolumeSize": str(snapshot.volume_size),
+        "aws:ResourceAccount": snapshot.owner_id,
     })
     if snapshot.start_time is not None:
         context["ec2:SnapshotTime"] = format_iso(snapshot.start_time)

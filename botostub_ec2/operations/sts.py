@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ..errors import ServiceError
+from ..permissions import decode_authorization_message as decode_authorization_message_token
 from .base import OperationCall, operation
 
 
@@ -12,3 +15,35 @@ def get_caller_identity(call: OperationCall) -> dict[str, Any]:
     # Needs no permission: AWS answers it even under an explicit deny.
     principal = call.principal
     return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
+
+
+#: Message of ``InvalidAuthorizationMessageException`` (no real capture found; see
+#: docs/fidelity/iam.md).
+INVALID_AUTHORIZATION_MESSAGE = "The encoded authorization message is invalid."
+
+
+@operation("sts", "DecodeAuthorizationMessage", write=False)
+def decode_authorization_message(call: OperationCall) -> dict[str, Any]:
+    """Decode a stub-issued ``Encoded authorization failure message`` (caller needs permission).
+
+    Needs ``sts:DecodeAuthorizationMessage`` (no resource-level permissions: resource ``*``); a
+    denial is STS's ``AccessDenied`` (403), worded without ``on resource:`` as AWS does. A token
+    the stub did not issue is ``InvalidAuthorizationMessageException`` (400).
+    """
+    action = "sts:DecodeAuthorizationMessage"
+    decision, _ = call.check(action, "*", call.global_context)
+    if not decision.allowed:
+        raise ServiceError(
+            "AccessDenied",
+            f"User: {call.principal.arn} is not authorized to perform: {action} "
+            f"{decision.denial_clause(action)}",
+            403,
+        )
+    try:
+        document = decode_authorization_message_token(call.params["EncodedMessage"])
+    except ValueError:
+        raise ServiceError(
+            "InvalidAuthorizationMessageException", INVALID_AUTHORIZATION_MESSAGE, 400
+        ) from None
+    # AWS returns the document as compact JSON text.
+    return {"DecodedMessage": json.dumps(document, separators=(",", ":"))}
