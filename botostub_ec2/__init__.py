@@ -13,8 +13,10 @@ Usage::
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
-from .backends import MemoryBackend, StateBackend, Transaction
+from .backends import MemoryBackend, StateBackend, SupportsCheckpoint, Transaction
+from .checkpoints import Checkpoint, CheckpointError
 from .clock import Clock
 from .errors import (
     ActivationError,
@@ -44,6 +46,9 @@ from .permissions import (
 )
 from .stub import Ec2Stub, ResponseValidationError, stub_for
 
+if TYPE_CHECKING:
+    from .backends.sqlite import SqliteBackend
+
 __version__ = "0.1.0"
 
 #: Names served from submodules on first use, so ``import botostub_ec2`` stays cheap.
@@ -52,6 +57,8 @@ _LAZY = {
     "IamPolicyEvaluator": "botostub_ec2.iam",
     "MalformedPolicyError": "botostub_ec2.iam",
     "simulate": "botostub_ec2.iam",
+    # sqlite3 alone would add ~6 ms to every import.
+    "SqliteBackend": "botostub_ec2.backends.sqlite",
 }
 
 
@@ -75,6 +82,8 @@ __all__ = [
     "BotostubError",
     "Call",
     "CallableEvaluator",
+    "Checkpoint",
+    "CheckpointError",
     "Clock",
     "Decision",
     "DenyAll",
@@ -94,7 +103,9 @@ __all__ = [
     "SeedError",
     "ServiceError",
     "SnapshotRecord",
+    "SqliteBackend",
     "StateBackend",
+    "SupportsCheckpoint",
     "Transaction",
     "UnhandledOperationError",
     "simulate",

@@ -14,11 +14,21 @@ Markers::
 
 ini option ``botostub_ec2_strict = true`` validates every response against the botocore shape.
 
+Shared state (for pytest-xdist, or state that outlives the run): ``--botostub-sqlite=PATH`` (or
+the ini option ``botostub_ec2_sqlite = PATH``) makes every ``ec2_stub`` use one
+:class:`~botostub_ec2.backends.SqliteBackend` at ``PATH`` (relative to the rootdir), opened once
+per worker process: all workers, and later runs, see the same state. Tests are then *not*
+isolated from each other: use it for a shared, read-mostly inventory, and give tests that write
+their own ids. ``{worker}`` in ``PATH`` becomes the xdist worker id (``gw0``..., ``main``
+without xdist) for one persistent state per worker. A ``backend=`` in the ``ec2_stub`` marker
+still wins. Without the option every test gets a fresh in-memory state (per worker, isolated).
+
 This module imports only pytest at import time: the library loads when a fixture is first used.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +40,7 @@ if TYPE_CHECKING:
     from botostub_ec2 import Ec2Stub, ImageRecord
 
 _SEEDED = pytest.StashKey[list["ImageRecord"]]()
+_SHARED = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +49,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
         help="botostub_ec2: validate every emulated response against the botocore output shape",
+    )
+    parser.addini(
+        "botostub_ec2_sqlite",
+        default="",
+        help="botostub_ec2: path of an SQLite state that every ec2_stub shares (see "
+             "--botostub-sqlite)",
+    )
+    parser.getgroup("botostub_ec2").addoption(
+        "--botostub-sqlite",
+        metavar="PATH",
+        default=None,
+        help="share one SQLite state (file PATH, created if missing) between every ec2_stub "
+             "and every xdist worker; '{worker}' in PATH becomes the worker id",
     )
 
 
@@ -52,8 +76,40 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def shared_state_path(config: pytest.Config) -> str | None:
+    """The SQLite file every ``ec2_stub`` shares (``--botostub-sqlite``, else the ini), or None."""
+    raw = config.getoption("--botostub-sqlite") or config.getini("botostub_ec2_sqlite")
+    if not raw:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    path = os.path.expanduser(str(raw).replace("{worker}", worker))
+    return os.path.join(str(config.rootpath), path)  # an absolute path stays as it is
+
+
+def _shared_backend(config: pytest.Config) -> Any:
+    """This worker's connection to the shared state, opened on first use (None: not shared)."""
+    backend = config.stash.get(_SHARED, None)
+    if backend is None:
+        path = shared_state_path(config)
+        if path is None:
+            return None
+        from botostub_ec2.backends.sqlite import SqliteBackend
+
+        backend = config.stash[_SHARED] = SqliteBackend(path)
+    return backend
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    backend = config.stash.get(_SHARED, None)
+    if backend is not None:
+        backend.close()
+
+
 def _stub_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
+    shared = _shared_backend(request.config)
+    if shared is not None:
+        kwargs["backend"] = shared
     if request.config.getini("botostub_ec2_strict"):
         kwargs["strict"] = True  # otherwise the BOTOSTUB_EC2_STRICT environment variable decides
     # iter_markers yields the closest marker first; apply the farthest first so the closest wins.

@@ -15,8 +15,9 @@ from typing import Any, TypeVar, cast
 from botocore.model import OperationModel
 from botocore.validate import validate_parameters
 
-from . import hooks, responses, wire
+from . import checkpoints, hooks, responses, wire
 from .backends import MemoryBackend, StateBackend
+from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock, parse_time
 from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
 from .ids import new_request_id, new_resource_id, private_ip_for
@@ -126,6 +127,7 @@ class Ec2Stub:
         self._calls: list[Call] = []
         self._lock = threading.Lock()
         self._depth = 0
+        self._copy_checkpoints: dict[int, CopyCheckpoints] = {}
 
     def __repr__(self) -> str:
         return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
@@ -489,6 +491,32 @@ class Ec2Stub:
                 if found is not None:
                     return found
         return None
+
+    # -- checkpoints ------------------------------------------------------------------------------
+
+    def checkpoint(self) -> Checkpoint:
+        """Save the backend state now; go back with :meth:`restore` or by using it in ``with``.
+
+        Usage::
+
+            baseline = stub.checkpoint()      # after seeding
+            ...
+            stub.restore(baseline)            # as often as needed; baseline.discard() frees it
+
+            with stub.checkpoint():           # undone on exit, even when the block raises
+                run_janitor()
+
+        Covers every record of the backend, not :attr:`calls` or :attr:`clock`. Restoring a
+        checkpoint discards those taken after it. Cheap on the built-in backends (see
+        :mod:`botostub_ec2.checkpoints`).
+        """
+        return checkpoints.take(self.backend, self._copy_checkpoints)
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Put the backend state back as it was at ``checkpoint`` (see :meth:`checkpoint`)."""
+        if checkpoint.backend is not self.backend:
+            raise CheckpointError(f"{checkpoint!r} belongs to another backend than {self!r}'s")
+        checkpoint.restore()
 
     @property
     def calls(self) -> list[Call]:

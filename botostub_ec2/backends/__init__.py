@@ -2,10 +2,44 @@
 
 A backend implements :class:`StateBackend`: it hands out :class:`Transaction` objects, and every
 emulated call runs inside exactly one of them. A transaction that ends with an exception leaves no
-trace, which is how a failed call never changes state. :class:`MemoryBackend` is the default.
+trace, which is how a failed call never changes state. :class:`MemoryBackend` is the default;
+:class:`SqliteBackend` keeps the state in a file shared by threads and processes (imported on
+first use, so ``sqlite3`` costs nothing until then). Both also implement the optional
+:class:`SupportsCheckpoint`.
 """
 
-from .base import StateBackend, Transaction
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .base import (
+    BackendBusyError,
+    BackendError,
+    BackendSchemaError,
+    StateBackend,
+    SupportsCheckpoint,
+    Transaction,
+)
 from .memory import MemoryBackend
 
-__all__ = ["MemoryBackend", "StateBackend", "Transaction"]
+if TYPE_CHECKING:
+    from .sqlite import SqliteBackend
+
+__all__ = [
+    "BackendBusyError",
+    "BackendError",
+    "BackendSchemaError",
+    "MemoryBackend",
+    "SqliteBackend",
+    "StateBackend",
+    "SupportsCheckpoint",
+    "Transaction",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SqliteBackend":
+        from .sqlite import SqliteBackend
+
+        return SqliteBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

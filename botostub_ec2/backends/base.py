@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from ..errors import BotostubError
 
 R = TypeVar("R", bound=tuple[Any, ...])
 
@@ -55,3 +57,40 @@ class StateBackend(Protocol):
     def close(self) -> None:
         """Release resources (files, connections). The backend is unusable afterwards."""
         ...
+
+
+@runtime_checkable
+class SupportsCheckpoint(Protocol):
+    """Optional: a backend that can save its whole state and go back to it cheaply.
+
+    :meth:`Ec2Stub.checkpoint() <botostub_ec2.Ec2Stub.checkpoint>` uses it when the backend offers
+    it (both built-in backends do) and falls back to copying every record otherwise.
+
+    Tokens are opaque, hashable and picklable. Restoring a token discards the tokens taken after
+    it (their changes are gone); the restored token stays valid, so a test suite can go back to
+    the same baseline again and again. Each method runs as one transaction of its own.
+    """
+
+    def snapshot_state(self) -> Hashable:
+        """Remember the current state; returns the token to restore it with."""
+        ...
+
+    def restore_state(self, token: Hashable) -> None:
+        """Put the state back as it was when ``token`` was taken (``KeyError`` if unknown)."""
+        ...
+
+    def discard_state(self, token: Hashable) -> None:
+        """Forget ``token`` (frees what it kept); unknown tokens are ignored."""
+        ...
+
+
+class BackendError(BotostubError):
+    """A state backend cannot do what was asked (its storage is unusable, locked, or foreign)."""
+
+
+class BackendSchemaError(BackendError):
+    """A state database was written by another (or no) version of botostub_ec2."""
+
+
+class BackendBusyError(BackendError, TimeoutError):
+    """The state database stayed locked by other writers for longer than the backend's timeout."""

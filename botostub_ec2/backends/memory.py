@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -36,6 +36,8 @@ class MemoryBackend:
         self._tables: dict[type[Any], _Table] = {}
         self._indexes: dict[type[Any], _IndexTable] = {}
         self._closed = False
+        self._checkpoints: dict[tuple[str, int, int], tuple[Any, Any]] = {}
+        self._checkpoint_seq = 0
 
     def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         if self._closed:
@@ -53,6 +55,48 @@ class MemoryBackend:
         with self._lock:
             self._tables.clear()
             self._indexes.clear()
+
+    # -- checkpoints (SupportsCheckpoint) ---------------------------------------------------
+
+    def snapshot_state(self) -> Hashable:
+        """Copy the tables (records are immutable, so only the dicts are copied); O(records)."""
+        with self._lock:
+            tables = {kind: {region: dict(rows) for region, rows in table.items()}
+                      for kind, table in self._tables.items()}
+            indexes = {
+                kind: {region: {name: {value: dict(keys) for value, keys in entries.items()}
+                                for name, entries in by_name.items()}
+                       for region, by_name in by_region.items()}
+                for kind, by_region in self._indexes.items()
+            }
+            self._checkpoint_seq += 1
+            token = ("memory-checkpoint", id(self), self._checkpoint_seq)
+            self._checkpoints[token] = (tables, indexes)
+            return token
+
+    def restore_state(self, token: Hashable) -> None:
+        with self._lock:
+            saved = self._checkpoints.get(token)  # type: ignore[call-overload]
+            if saved is None:
+                raise KeyError(f"no checkpoint {token!r} in this MemoryBackend (restored past, "
+                               f"or discarded)")
+            tables, indexes = saved
+            # Copy again: the saved state must stay as it was for the next restore.
+            self._tables = {kind: {region: dict(rows) for region, rows in table.items()}
+                            for kind, table in tables.items()}
+            self._indexes = {
+                kind: {region: {name: {value: dict(keys) for value, keys in entries.items()}
+                                for name, entries in by_name.items()}
+                       for region, by_name in by_region.items()}
+                for kind, by_region in indexes.items()
+            }
+            # Checkpoints taken after this one described a future that no longer happened.
+            for later in [t for t in self._checkpoints if t[2] > token[2]]:  # type: ignore[index]
+                del self._checkpoints[later]
+
+    def discard_state(self, token: Hashable) -> None:
+        with self._lock:
+            self._checkpoints.pop(token, None)  # type: ignore[call-overload]
 
     # -- raw access, used by transactions with the lock held --------------------------------
 

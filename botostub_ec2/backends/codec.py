@@ -1,0 +1,322 @@
+"""A JSON codec for record NamedTuples, driven by their type hints.
+
+Persistent backends need to turn a record into text and back so that the record read back is
+equal to, and of the same type as, the one stored. :class:`RecordCodec` does that for any
+NamedTuple whose fields use the types below, compiling one converter per field the first time a
+kind is seen (no per-call introspection):
+
+* ``str``, ``int``, ``float``, ``bool``, ``None``, ``Any`` (stored as JSON as they are);
+* ``datetime`` / ``date`` (ISO 8601; naive stays naive, the offset is kept), ``bytes`` (base64),
+  :class:`~enum.Enum` subclasses (by value);
+* ``Mapping[K, V]`` (read back as a read-only :class:`~types.MappingProxyType`), ``dict[K, V]``
+  (a plain dict), with ``str`` keys;
+* ``tuple[X, ...]``, ``tuple[X, Y]``, ``list[X]``, ``frozenset[X]``, ``set[X]``;
+* nested NamedTuples (``BlockDevice``), ``Optional`` / ``X | None`` and other unions.
+
+Fields equal to their default (same type and value) are left out of the stored document, which
+keeps rows small and lets a field added to a record class later read back as its default.
+
+Usage::
+
+    codec = RecordCodec(ImageRecord)
+    text = codec.dumps(image)
+    assert codec.loads(text) == image
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from ..errors import BotostubError
+
+Converter = Callable[[Any], Any]
+
+_NATIVE = (str, int, float, bool, type(None))
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_loads = json.loads
+
+
+class CodecError(BotostubError, TypeError):
+    """A record field holds a value its type hint does not allow, or a hint the codec cannot
+    store."""
+
+
+class _Field(typing.NamedTuple):
+    name: str
+    encode: Converter | None  # None: store the value as it is
+    decode: Converter | None
+    has_default: bool
+    default: Any
+
+
+class RecordCodec:
+    """Encode one NamedTuple kind to JSON text and back (see the module docstring)."""
+
+    __slots__ = ("_decoders", "_fields", "kind", "names", "to_document")
+
+    def __init__(self, kind: type[Any]) -> None:
+        if not (isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields")):
+            raise CodecError(f"{kind!r} is not a NamedTuple record kind")
+        self.kind = kind
+        hints = _type_hints(kind)
+        defaults: dict[str, Any] = getattr(kind, "_field_defaults", {})
+        fields = []
+        for name in kind._fields:
+            hint = hints.get(name, Any)
+            where = f"{kind.__name__}.{name}"
+            encode, decode = _compile(hint, where)
+            fields.append(
+                _Field(name, encode, decode, name in defaults, defaults.get(name))
+            )
+        self._fields: tuple[_Field, ...] = tuple(fields)
+        self._decoders: dict[str, Converter | None] = {f.name: f.decode for f in fields}
+        #: Field names in declaration order (what a database records about the kind).
+        self.names: tuple[str, ...] = tuple(kind._fields)
+        #: ``record -> dict`` of the non-default fields, JSON-ready (see :func:`_compile_encoder`).
+        self.to_document: Callable[[Any], dict[str, Any]] = _compile_encoder(kind, self._fields)
+
+    def dumps(self, record: Any) -> str:
+        return _dumps(self.to_document(record))
+
+    def from_document(self, document: dict[str, Any]) -> Any:
+        """The record for a dict made by :meth:`to_document` (missing fields take defaults)."""
+        decoders = self._decoders
+        try:
+            for name, value in document.items():
+                decode = decoders[name]
+                if decode is not None and value is not None:
+                    document[name] = decode(value)
+        except KeyError as missing:
+            raise CodecError(
+                f"stored {self.kind.__name__} has field {missing.args[0]!r}, which this version "
+                f"of {self.kind.__module__}.{self.kind.__qualname__} does not define"
+            ) from None
+        return self.kind(**document)
+
+    def loads(self, text: str | bytes) -> Any:
+        return self.from_document(_loads(text))
+
+
+def _compile_encoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[Any], Any]:
+    """Generate ``to_document`` for one kind, unrolled over its fields.
+
+    Bulk loads encode millions of records; a generated function does per field only the checks
+    that field needs (about 4x faster than a loop over field descriptions).
+    """
+    namespace: dict[str, Any] = {"KIND": kind, "wrong_type": _wrong_type}
+    unpack = ", ".join(f"v{i}" for i in range(len(fields)))
+    lines = [
+        "def to_document(record):",
+        "    if type(record) is not KIND:",
+        "        wrong_type(KIND, record)",
+        f"    ({unpack},) = record",
+        "    document = {}",
+    ]
+    for i, spec in enumerate(fields):
+        value = f"v{i}"
+        if spec.encode is not None:
+            namespace[f"E{i}"] = spec.encode
+            encoded = f"E{i}({value})"
+        else:
+            encoded = value
+        if spec.has_default and spec.default is None:
+            lines.append(f"    if {value} is not None:")
+            lines.append(f"        document[{spec.name!r}] = {encoded}")
+            continue
+        if spec.encode is not None:
+            encoded = f"None if {value} is None else {encoded}"
+        if spec.has_default:
+            namespace[f"D{i}"] = spec.default
+            namespace[f"T{i}"] = type(spec.default)
+            lines.append(f"    if not ({value} is D{i} or "
+                         f"(type({value}) is T{i} and {value} == D{i})):")
+            lines.append(f"        document[{spec.name!r}] = {encoded}")
+        else:
+            lines.append(f"    document[{spec.name!r}] = {encoded}")
+    lines.append("    return document")
+    exec("\n".join(lines), namespace)
+    return namespace["to_document"]  # type: ignore[no-any-return]
+
+
+def _wrong_type(kind: type[Any], record: Any) -> None:
+    raise CodecError(f"expected a {kind.__name__}, got {type(record).__name__}")
+
+
+def _type_hints(kind: type[Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(kind)
+    except Exception as exc:  # an unresolvable forward reference
+        raise CodecError(f"cannot resolve the type hints of {kind.__qualname__}: {exc}") from exc
+
+
+def _is_namedtuple(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
+
+
+def _compile(hint: Any, where: str) -> tuple[Converter | None, Converter | None]:
+    """``(encode, decode)`` for values of ``hint``; ``None`` means "store as is"."""
+    if hint is Any or hint in _NATIVE:
+        return None, None
+    if hint is datetime:
+        return _expect(datetime, where, datetime.isoformat), datetime.fromisoformat
+    if hint is date:
+        return _expect(date, where, date.isoformat), date.fromisoformat
+    if hint is bytes:
+        return (
+            _expect(bytes, where, lambda v: base64.b64encode(v).decode("ascii")),
+            base64.b64decode,
+        )
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        enum_type = hint
+        return _expect(enum_type, where, lambda v: v.value), enum_type
+    if _is_namedtuple(hint):
+        nested = RecordCodec(hint)
+        return _expect(hint, where, nested.to_document), nested.from_document
+
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Literal:
+        return None, None
+    if origin is typing.Union or origin is types.UnionType:
+        return _compile_union(args, where)
+    if origin in (Mapping, dict, typing.Mapping, dict, types.MappingProxyType) or (
+        origin is not None and isinstance(origin, type) and issubclass(origin, Mapping)
+    ):
+        key_hint, value_hint = args if args else (str, Any)
+        if key_hint is not str and key_hint is not Any:
+            raise CodecError(f"{where}: only str keys can be stored, not {key_hint!r}")
+        encode_value, decode_value = _compile(value_hint, f"{where}[]")
+        read_only = origin is not dict and origin is not dict
+        return _mapping_codec(encode_value, decode_value, read_only)
+    if origin in (tuple, list, frozenset, set):
+        return _sequence_codec(origin, args, where)
+    if hint is tuple or hint is list:
+        return (lambda v: list(v)), hint
+    raise CodecError(
+        f"{where}: the SQLite backend cannot store values of type {hint!r}; use str, int, float, "
+        f"bool, datetime, Enum, Mapping, tuple, list or a NamedTuple"
+    )
+
+
+def _expect(kind: Any, where: str, convert: Converter) -> Converter:
+    def encode(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise CodecError(f"{where}: expected {kind.__name__}, got {type(value).__name__}")
+        return convert(value)
+
+    return encode
+
+
+def _compile_union(args: tuple[Any, ...], where: str) -> tuple[Converter | None, Converter | None]:
+    members = [a for a in args if a is not type(None)]
+    if len(members) == 1:
+        return _compile(members[0], where)
+    compiled = [_compile(m, where) for m in members]
+    if all(enc is None and dec is None for enc, dec in compiled):
+        return None, None  # e.g. ``int | str``: JSON keeps them apart
+    # Several members needing conversion: store ``[member index, encoded value]``.
+    checks = [_runtime_check(m) for m in members]
+
+    def encode(value: Any) -> Any:
+        for index, (check, (enc, _)) in enumerate(zip(checks, compiled, strict=True)):
+            if check(value):
+                return [index, enc(value) if enc is not None else value]
+        raise CodecError(f"{where}: {type(value).__name__} is none of {members!r}")
+
+    def decode(value: Any) -> Any:
+        index, inner = value
+        dec = compiled[index][1]
+        return dec(inner) if dec is not None else inner
+
+    return encode, decode
+
+
+def _runtime_check(hint: Any) -> Callable[[Any], bool]:
+    origin = typing.get_origin(hint) or hint
+    if hint is Any:
+        return lambda value: True
+    if origin is typing.Literal:
+        allowed = typing.get_args(hint)
+        return lambda value: value in allowed
+    if isinstance(origin, type):
+        if origin in (Mapping, typing.Mapping):
+            return lambda value: isinstance(value, Mapping)
+        if origin is int:
+            return lambda value: isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, origin)
+    return lambda value: False
+
+
+def _mapping_codec(
+    encode_value: Converter | None, decode_value: Converter | None, read_only: bool
+) -> tuple[Converter, Converter]:
+    def encode(value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise CodecError(f"expected a mapping, got {type(value).__name__}")
+        if encode_value is None:
+            return dict(value)
+        return {k: (encode_value(v) if v is not None else None) for k, v in value.items()}
+
+    def decode(value: Any) -> Any:
+        if decode_value is not None:
+            value = {k: (decode_value(v) if v is not None else None) for k, v in value.items()}
+        return types.MappingProxyType(value) if read_only else value
+
+    return encode, decode
+
+
+def _sequence_codec(
+    origin: Any, args: tuple[Any, ...], where: str
+) -> tuple[Converter, Converter]:
+    if origin is tuple and args and (len(args) != 2 or args[1] is not Ellipsis):
+        # A fixed-shape tuple such as ``tuple[str, str]``.
+        parts = [_compile(a, f"{where}[{i}]") for i, a in enumerate(args)]
+
+        def encode_fixed(value: Any) -> Any:
+            return [enc(v) if enc is not None and v is not None else v
+                    for (enc, _), v in zip(parts, value, strict=True)]
+
+        def decode_fixed(value: Any) -> Any:
+            return tuple(dec(v) if dec is not None and v is not None else v
+                         for (_, dec), v in zip(parts, value, strict=True))
+
+        return encode_fixed, decode_fixed
+    item_hint = args[0] if args else Any
+    encode_item, decode_item = _compile(item_hint, f"{where}[]")
+    build: Callable[[Any], Any] = origin
+    sort = origin in (frozenset, set)
+
+    def encode(value: Any) -> Any:
+        items = sorted(value, key=repr) if sort else value
+        if encode_item is None:
+            return list(items)
+        return [encode_item(v) if v is not None else None for v in items]
+
+    def decode(value: Any) -> Any:
+        if decode_item is None:
+            return build(value)
+        return build(decode_item(v) if v is not None else None for v in value)
+
+    return encode, decode
+
+
+#: One codec per kind, shared by every backend instance (compiling one costs ~100 µs).
+_CODECS: dict[type[Any], RecordCodec] = {}
+
+
+def codec_for(kind: type[Any]) -> RecordCodec:
+    """The (cached) :class:`RecordCodec` of ``kind``."""
+    codec = _CODECS.get(kind)
+    if codec is None:
+        codec = _CODECS[kind] = RecordCodec(kind)
+    return codec
+
+
+__all__ = ["CodecError", "RecordCodec", "codec_for"]

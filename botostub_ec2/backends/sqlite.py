@@ -1,0 +1,995 @@
+"""The SQLite backend: state in one file, shared safely by threads and processes.
+
+Usage::
+
+    from botostub_ec2 import Ec2Stub
+    from botostub_ec2.backends import SqliteBackend
+
+    backend = SqliteBackend("state.db")          # created on first use, reopened later
+    stub = Ec2Stub(backend=backend)
+
+Design (details and guarantees in ``docs/fidelity/backends.md``):
+
+* Generic over record kinds: every record is a row of ``records`` (a JSON document made by
+  :class:`~botostub_ec2.backends.codec.RecordCodec`), addressed by a *slot* (one per kind and
+  region, in ``regions``) and its key. Secondary indexes of :data:`botostub_ec2.models.INDEXES`
+  live in ``entries``. Kinds, indexes and regions get small integer ids on first use, so new
+  kinds (:func:`~botostub_ec2.models.register_kind`) need no schema change.
+* Row ids give the insertion order that :meth:`scan` and :meth:`find` promise, exactly as
+  :class:`~botostub_ec2.backends.MemoryBackend` orders them.
+* Each write transaction is one ``BEGIN IMMEDIATE`` ... ``COMMIT`` on a connection owned by the
+  calling thread; writers in one process queue on a lock, writers in other processes on SQLite's
+  lock (busy timeout plus a jittered retry loop), so ``database is locked`` never escapes: after
+  ``timeout`` seconds a :class:`~botostub_ec2.backends.base.BackendBusyError` does. WAL journaling
+  makes a process killed mid-transaction leave the last committed state.
+* Checkpoints (:class:`~botostub_ec2.backends.base.SupportsCheckpoint`) are an undo log filled
+  by triggers while at least one checkpoint exists, so taking one is O(1) and restoring one
+  costs what changed since.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import random
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Hashable, Iterable, Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ..models import INDEXES, Index
+from .base import BackendBusyError, BackendError, BackendSchemaError
+from .codec import RecordCodec, codec_for
+
+R = TypeVar("R", bound=tuple[Any, ...])
+
+#: Identifies a botostub_ec2 state database (``meta.format``).
+FORMAT = "botostub_ec2-state"
+#: Version of the table layout below. Bump it with a migration in :data:`MIGRATIONS`.
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- Record kinds by qualified class name; ``fields`` lists the field names rows may hold.
+CREATE TABLE kinds (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, fields TEXT NOT NULL);
+-- Secondary indexes; ``valid = 0`` once a process that does not know one wrote its kind.
+CREATE TABLE indexes (
+    id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, name TEXT NOT NULL,
+    valid INTEGER NOT NULL DEFAULT 1, UNIQUE (kind, name));
+-- One slot per (kind, region), numbered in order of first use; never deleted.
+CREATE TABLE regions (
+    id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, region TEXT NOT NULL, UNIQUE (kind, region));
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY, slot INTEGER NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL);
+CREATE UNIQUE INDEX records_key ON records (slot, key);
+CREATE INDEX records_scan ON records (slot);
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY, idx INTEGER NOT NULL, slot INTEGER NOT NULL, value TEXT NOT NULL,
+    record INTEGER NOT NULL);
+CREATE INDEX entries_find ON entries (idx, slot, value);
+CREATE INDEX entries_record ON entries (record);
+-- Checkpoints and the undo log that lets the state go back to one (see _TRIGGERS).
+CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE undo (
+    seq INTEGER PRIMARY KEY, tbl INTEGER NOT NULL, op INTEGER NOT NULL, row INTEGER NOT NULL,
+    a, b, c, d);
+"""
+
+#: The undo log's triggers, present only while a checkpoint exists (so writes pay nothing
+#: otherwise). Each fills ``undo`` with what a row was before the change.
+_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS records_insert AFTER INSERT ON records
+WHEN EXISTS (SELECT 1 FROM checkpoints)
+BEGIN INSERT INTO undo (tbl, op, row) VALUES (0, 0, NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS records_update AFTER UPDATE ON records
+WHEN EXISTS (SELECT 1 FROM checkpoints)
+BEGIN INSERT INTO undo (tbl, op, row, a, b, c) VALUES (0, 1, OLD.id, OLD.slot, OLD.key, OLD.data);
+END;
+CREATE TRIGGER IF NOT EXISTS records_delete AFTER DELETE ON records
+WHEN EXISTS (SELECT 1 FROM checkpoints)
+BEGIN INSERT INTO undo (tbl, op, row, a, b, c) VALUES (0, 2, OLD.id, OLD.slot, OLD.key, OLD.data);
+END;
+CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON entries
+WHEN EXISTS (SELECT 1 FROM checkpoints)
+BEGIN INSERT INTO undo (tbl, op, row) VALUES (1, 0, NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS entries_delete AFTER DELETE ON entries
+WHEN EXISTS (SELECT 1 FROM checkpoints)
+BEGIN INSERT INTO undo (tbl, op, row, a, b, c, d)
+      VALUES (1, 2, OLD.id, OLD.idx, OLD.slot, OLD.value, OLD.record); END;
+CREATE TRIGGER IF NOT EXISTS indexes_valid AFTER UPDATE OF valid ON indexes
+WHEN EXISTS (SELECT 1 FROM checkpoints)
+BEGIN INSERT INTO undo (tbl, op, row, a) VALUES (2, 1, OLD.id, OLD.valid); END;
+"""
+_TRIGGER_NAMES = ("records_insert", "records_update", "records_delete", "entries_insert",
+                  "entries_delete", "indexes_valid")
+
+#: ``from_version -> function(connection)`` bringing a database to ``from_version + 1``.
+MIGRATIONS: dict[int, Any] = {}
+
+_BUSY_WORDS = ("locked", "busy")
+_CHUNK = 5000
+#: put_many drops the lookup indexes below and rebuilds them at its end (sorting once beats
+#: millions of random inserts) when the state holds fewer records than this: rebuilding is cheap
+#: then, and dropping big indexes is not.
+_DEFER_BELOW = 10_000
+_DEFERRABLE = (
+    ("records_scan", "CREATE INDEX records_scan ON records (slot)"),
+    ("entries_find", "CREATE INDEX entries_find ON entries (idx, slot, value)"),
+    ("entries_record", "CREATE INDEX entries_record ON entries (record)"),
+)
+_BULK_CACHE = -262144  # KiB: 256 MiB while put_many runs
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return any(word in text for word in _BUSY_WORDS)
+
+
+def kind_name(kind: type[Any]) -> str:
+    """The name a kind is stored under: its module and qualified class name."""
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+class _Kind:
+    """What one backend knows about one record kind (ids, codec, indexes)."""
+
+    __slots__ = ("by_name", "codec", "id", "indexes", "kind", "specs", "specs_len")
+
+    def __init__(self, kind: type[Any], kind_id: int, codec: RecordCodec) -> None:
+        self.kind = kind
+        self.id = kind_id
+        self.codec = codec
+        #: The ``INDEXES`` entry this was built from, to notice indexes registered later.
+        self.specs: dict[str, Index] = INDEXES.get(kind, {})
+        self.specs_len = len(self.specs)
+        #: ``(index id, name, Index)`` of every index this process maintains.
+        self.indexes: list[tuple[int, str, Index]] = []
+        self.by_name: dict[str, tuple[int, Index]] = {}
+
+    def current(self) -> bool:
+        specs = INDEXES.get(self.kind)
+        return specs is self.specs and len(specs) == self.specs_len if specs is not None else (
+            self.specs_len == 0)
+
+
+class _Connection:
+    """A thread's connection plus its transaction nesting state."""
+
+    # Weakly referenced from the backend: a thread's connection closes when the thread ends.
+    __slots__ = ("__weakref__", "conn", "depth", "new_ids", "pid", "write")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.depth = 0
+        self.pid = os.getpid()
+        self.write = False
+        #: Set when this transaction gave a kind, index or region an id: a rollback forgets it.
+        self.new_ids = False
+
+
+class SqliteBackend:
+    """State in an SQLite database file, safe to share between threads and processes.
+
+    :param path: the database file (created if missing; its directory must exist).
+    :param timeout: seconds a transaction waits for other writers before
+        :class:`~botostub_ec2.backends.base.BackendBusyError` is raised.
+    :param durable: ``True`` syncs every commit to disk (``synchronous=FULL``), surviving power
+        loss; the default (``NORMAL``) survives a crash of any process, which is what tests need.
+
+    A backend object may be pickled (for :mod:`multiprocessing`): the copy reopens the same file.
+
+    Usage::
+
+        backend = SqliteBackend(tmp_path / "state.db")
+        with backend.transaction() as tx:
+            tx.put(record)
+        backend.close()
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 60.0, durable: bool = False
+    ) -> None:
+        self.path = os.fspath(path)
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            raise ValueError(
+                "SqliteBackend needs a file path (every thread opens its own connection); "
+                "use MemoryBackend for state that lives in memory"
+            )
+        self.timeout = timeout
+        self.durable = durable
+        self._local = threading.local()
+        self._write_gate = threading.Lock()
+        self._registry_lock = threading.Lock()
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._kinds: dict[type[Any], _Kind] = {}
+        #: ``(kind id, region) -> slot id``; slots are never deleted, so this never goes stale.
+        self._slots: dict[tuple[int, str], int] = {}
+        self._closed = False
+        self._open_database()
+
+    def __repr__(self) -> str:
+        return f"SqliteBackend({self.path!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_reopen, (self.path, self.timeout, self.durable))
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=0.05,  # SQLite's own short wait; the retry loop below does the rest
+                isolation_level=None,
+                check_same_thread=False,
+                cached_statements=256,
+            )
+        except sqlite3.Error as exc:
+            raise BackendError(f"cannot open the state database {self.path!r}: {exc}") from exc
+        conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+        conn.execute("PRAGMA cache_size=-32768")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+
+    def _connection(self) -> _Connection:
+        local = self._local
+        holder: _Connection | None = getattr(local, "holder", None)
+        if holder is not None and holder.pid == os.getpid():
+            return holder
+        if self._closed:
+            raise BackendError(f"{self!r} is closed")
+        holder = _Connection(self._connect())
+        local.holder = holder
+        with self._registry_lock:
+            self._connections.add(holder)
+        return holder
+
+    def close(self) -> None:
+        """Close every connection; the backend is unusable afterwards."""
+        with self._registry_lock:
+            self._closed = True
+            connections, self._connections = list(self._connections), weakref.WeakSet()
+        for holder in connections:
+            if holder.pid == os.getpid():
+                with contextlib.suppress(sqlite3.Error):
+                    holder.conn.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> SqliteBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _retry(self, conn: sqlite3.Connection, sql: str) -> None:
+        """Run ``sql`` (BEGIN/COMMIT), waiting while other connections hold the lock."""
+        deadline = 0.0
+        delay = 0.0002
+        while True:
+            try:
+                conn.execute(sql)
+                if sql == "BEGIN":
+                    try:
+                        # Take the read snapshot now, while a busy database can be waited for.
+                        conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone()
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                now = time.monotonic()
+                if not deadline:
+                    deadline = now + self.timeout
+                elif now >= deadline:
+                    raise BackendBusyError(
+                        f"the state database {self.path!r} stayed locked by other writers for "
+                        f"{self.timeout:g} s (SqliteBackend(timeout=...) sets the limit)"
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.01)
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _open_database(self) -> None:
+        try:
+            conn = self._connection().conn
+            self._set_wal(conn)
+            self._retry(conn, "BEGIN IMMEDIATE")
+            try:
+                self._check_schema(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._retry(conn, "COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise BackendSchemaError(
+                f"{self.path!r} is not a botostub_ec2 state database (SQLite says: {exc})"
+            ) from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_wal(self, conn: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.001 + random.random() * 0.005)
+        if str(mode).lower() != "wal":
+            raise BackendError(f"{self.path!r}: SQLite refused WAL journaling (got {mode!r})")
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            for statement in _statements(_SCHEMA):
+                conn.execute(statement)
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+                ("format", FORMAT),
+                ("schema_version", str(SCHEMA_VERSION)),
+                ("created_by", _library_version()),
+            ])
+            return
+        if "meta" not in tables:
+            raise BackendSchemaError(
+                f"{self.path!r} is an SQLite database but not a botostub_ec2 state database "
+                f"(it has no 'meta' table); point SqliteBackend at a new or botostub_ec2 file"
+            )
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise BackendSchemaError(
+                f"{self.path!r} is not a botostub_ec2 state database (format "
+                f"{meta.get('format')!r}, expected {FORMAT!r})"
+            )
+        raw = meta.get("schema_version", "")
+        if not raw.isdigit():
+            raise BackendSchemaError(
+                f"{self.path!r} has an unreadable schema version {raw!r}; it was not written by "
+                f"botostub_ec2, or was damaged"
+            )
+        version = int(raw)
+        if version > SCHEMA_VERSION:
+            raise BackendSchemaError(
+                f"{self.path!r} was written by a newer botostub_ec2 ({meta.get('created_by')}, "
+                f"schema {version}); this version ({_library_version()}) reads schema "
+                f"{SCHEMA_VERSION} and older. Upgrade botostub_ec2, or use another file."
+            )
+        while version < SCHEMA_VERSION:
+            migrate = MIGRATIONS.get(version)
+            if migrate is None:
+                raise BackendSchemaError(
+                    f"{self.path!r} uses schema {version}, which this version of botostub_ec2 "
+                    f"cannot migrate (it reads schema {SCHEMA_VERSION}); export it with the "
+                    f"version that wrote it (botostub_ec2.inventory) and import it here"
+                )
+            migrate(conn)
+            version += 1
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_by', ?)",
+            (_library_version(),),
+        )
+
+    # -- kinds, indexes and slots (called with a transaction open) --------------------------
+
+    def _kind(self, conn: sqlite3.Connection, kind: type[R], write: bool) -> _Kind | None:
+        """What is known of ``kind``; registers it when writing. ``None``: not in the database."""
+        info = self._kinds.get(kind)
+        if info is not None and info.current():
+            return info
+        codec = codec_for(kind)
+        name = kind_name(kind)
+        row = conn.execute("SELECT id, fields FROM kinds WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            if not write:
+                return None
+            self._local.holder.new_ids = True
+            kind_id = conn.execute(
+                "INSERT INTO kinds (name, fields) VALUES (?, ?)", (name, json.dumps(codec.names))
+            ).lastrowid
+            assert kind_id is not None
+        else:
+            kind_id, stored = row[0], json.loads(row[1])
+            unknown = [f for f in stored if f not in codec.names]
+            if unknown:
+                raise BackendSchemaError(
+                    f"{self.path!r} stores {name} records with fields {unknown} that this "
+                    f"version of the class does not have (written by a newer version?)"
+                )
+            if write and list(codec.names) != stored:
+                conn.execute("UPDATE kinds SET fields = ? WHERE id = ?",
+                             (json.dumps(codec.names), kind_id))
+        info = _Kind(kind, kind_id, codec)
+        stored_indexes = {
+            name: (index_id, valid) for index_id, name, valid in conn.execute(
+                "SELECT id, name, valid FROM indexes WHERE kind = ?", (kind_id,))
+        }
+        for index_name, spec in info.specs.items():
+            found = stored_indexes.get(index_name)
+            if found is None:
+                if not write:
+                    # Not built yet: find() answers by scanning until a writer builds it.
+                    info.by_name[index_name] = (-1, spec)
+                    continue
+                self._local.holder.new_ids = True
+                index_id = conn.execute(
+                    "INSERT INTO indexes (kind, name, valid) VALUES (?, ?, 0)",
+                    (kind_id, index_name),
+                ).lastrowid
+                assert index_id is not None
+                found = (index_id, 0)
+            index_id, valid = found
+            if write and not valid:
+                self._build_index(conn, info, index_id, spec)
+            info.indexes.append((index_id, index_name, spec))
+            info.by_name[index_name] = (index_id, spec)
+        if write:
+            # Indexes other processes maintain but this one cannot: mark them stale.
+            foreign = [index_id for name, (index_id, _) in stored_indexes.items()
+                       if name not in info.specs]
+            if foreign:
+                conn.executemany("UPDATE indexes SET valid = 0 WHERE id = ?",
+                                 [(i,) for i in foreign])
+        if write or len(info.indexes) == len(info.specs):
+            self._kinds[kind] = info
+        return info
+
+    def _forget_ids(self) -> None:
+        """After a rollback that undid new ids: drop every cached id (they are re-read)."""
+        self._kinds.clear()
+        self._slots.clear()
+
+    def _build_index(
+        self, conn: sqlite3.Connection, info: _Kind, index_id: int, spec: Index
+    ) -> None:
+        conn.execute("DELETE FROM entries WHERE idx = ?", (index_id,))
+        loads = info.codec.loads
+        rows = conn.execute(
+            "SELECT r.id, r.slot, r.data FROM records r JOIN regions g ON g.id = r.slot "
+            "WHERE g.kind = ? ORDER BY r.id", (info.id,)).fetchall()
+        conn.executemany(
+            "INSERT INTO entries (idx, slot, value, record) VALUES (?, ?, ?, ?)",
+            [(index_id, slot, value, rid) for rid, slot, data in rows
+             for value in dict.fromkeys(spec.values(loads(data)))],
+        )
+        conn.execute("UPDATE indexes SET valid = 1 WHERE id = ?", (index_id,))
+
+    def _slot(self, conn: sqlite3.Connection, kind_id: int, region: str, create: bool) -> int:
+        """The slot of ``(kind, region)``; ``0`` if it does not exist and ``create`` is false."""
+        key = (kind_id, region)
+        slot = self._slots.get(key)
+        if slot is not None:
+            return slot
+        row = conn.execute(
+            "SELECT id FROM regions WHERE kind = ? AND region = ?", key).fetchone()
+        if row is None:
+            if not create:
+                return 0
+            self._local.holder.new_ids = True
+            slot = conn.execute(
+                "INSERT INTO regions (kind, region) VALUES (?, ?)", key).lastrowid
+            assert slot is not None
+        else:
+            slot = row[0]
+        self._slots[key] = slot
+        return slot
+
+    # -- transactions -----------------------------------------------------------------------
+
+    def transaction(self, *, write: bool = True) -> _SqliteTransaction:
+        """Open a transaction (``with backend.transaction() as tx: ...``).
+
+        ``write=False`` reads a consistent snapshot without waiting for writers. Transactions
+        nest on one thread (the inner one is a savepoint); a write transaction cannot be opened
+        inside a read-only one on the same thread.
+        """
+        if self._closed:
+            raise BackendError(f"{self!r} is closed")
+        return _SqliteTransaction(self, write)
+
+    # -- checkpoints (SupportsCheckpoint) ---------------------------------------------------
+
+    def snapshot_state(self) -> Hashable:
+        """Start (or extend) the undo log; returns the checkpoint's id."""
+        with self.transaction() as tx:
+            conn = tx._conn
+            for statement in _statements(_TRIGGERS):
+                conn.execute(statement)
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM undo").fetchone()[0]
+            token = conn.execute("INSERT INTO checkpoints (seq) VALUES (?)", (seq,)).lastrowid
+        return ("sqlite-checkpoint", token)
+
+    def restore_state(self, token: Hashable) -> None:
+        checkpoint_id = _checkpoint_id(token)
+        with self.transaction() as tx:
+            conn = tx._conn
+            row = conn.execute(
+                "SELECT seq FROM checkpoints WHERE id = ?", (checkpoint_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no checkpoint {token!r} in {self.path!r} (restored past, or "
+                               f"discarded)")
+            seq = row[0]
+            changes = conn.execute(
+                "SELECT tbl, op, row, a, b, c, d FROM undo WHERE seq > ? ORDER BY seq",
+                (seq,)).fetchall()
+            # The first change of each row after the checkpoint holds the row as it was then.
+            first: dict[tuple[int, int], tuple[Any, ...]] = {}
+            for change in changes:
+                first.setdefault((change[0], change[2]), change)
+            for table, columns in ((0, "(id, slot, key, data)"),
+                                   (1, "(id, idx, slot, value, record)")):
+                name = "records" if table == 0 else "entries"
+                olds = [c for (t, _), c in first.items() if t == table]
+                conn.executemany(f"DELETE FROM {name} WHERE id = ?", [(c[2],) for c in olds])
+                width = 3 if table == 0 else 4
+                conn.executemany(
+                    f"INSERT INTO {name} {columns} VALUES ({', '.join('?' * (width + 1))})",
+                    [(c[2], *c[3:3 + width]) for c in olds if c[1] != 0],
+                )
+            conn.executemany("UPDATE indexes SET valid = ? WHERE id = ?",
+                             [(c[3], c[2]) for (t, _), c in first.items() if t == 2])
+            conn.execute("DELETE FROM undo WHERE seq > ?", (seq,))
+            conn.execute("DELETE FROM checkpoints WHERE id > ?", (checkpoint_id,))
+
+    def discard_state(self, token: Hashable) -> None:
+        checkpoint_id = _checkpoint_id(token)
+        with self.transaction() as tx:
+            conn = tx._conn
+            conn.execute("DELETE FROM checkpoints WHERE id = ?", (checkpoint_id,))
+            oldest = conn.execute("SELECT min(seq) FROM checkpoints").fetchone()[0]
+            if oldest is None:
+                conn.execute("DELETE FROM undo")
+                for name in _TRIGGER_NAMES:
+                    conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            else:
+                conn.execute("DELETE FROM undo WHERE seq <= ?", (oldest,))
+
+    # -- maintenance ------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Delete every record (kinds, regions and checkpoints stay)."""
+        with self.transaction() as tx:
+            tx._conn.execute("DELETE FROM entries")
+            tx._conn.execute("DELETE FROM records")
+
+    def bulk_put(self, records: Iterable[Any]) -> int:
+        """Insert or replace many records in one transaction; returns how many were put."""
+        with self.transaction() as tx:
+            return tx.put_many(records)
+
+    def check_integrity(self) -> list[str]:
+        """Problems found (empty when healthy): SQLite's own check, then every index entry."""
+        problems: list[str] = []
+        with self.transaction() as tx:
+            conn = tx._conn
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                problems.extend(f"sqlite: {line}" for line in result)
+            kinds = {kind_name(kind): kind for kind in INDEXES}
+            for kind_id, name in conn.execute("SELECT id, name FROM kinds").fetchall():
+                kind = kinds.get(name)
+                if kind is None:
+                    continue
+                info = self._kind(conn, kind, True)
+                assert info is not None
+                expected = set()
+                for rid, slot, data in conn.execute(
+                        "SELECT r.id, r.slot, r.data FROM records r JOIN regions g "
+                        "ON g.id = r.slot WHERE g.kind = ?", (kind_id,)):
+                    record = info.codec.loads(data)
+                    for index_id, _, spec in info.indexes:
+                        for value in spec.values(record):
+                            expected.add((index_id, slot, value, rid))
+                actual = set(conn.execute(
+                    "SELECT e.idx, e.slot, e.value, e.record FROM entries e JOIN indexes i "
+                    "ON i.id = e.idx WHERE i.kind = ?", (kind_id,)).fetchall())
+                for entry in sorted(expected - actual):
+                    problems.append(f"{name}: missing index entry {entry}")
+                for entry in sorted(actual - expected):
+                    problems.append(f"{name}: stale index entry {entry}")
+        return problems
+
+
+def _statements(script: str) -> Iterator[str]:
+    # Not executescript(): it would COMMIT the transaction that keeps other processes out.
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        if line.startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+
+
+def _checkpoint_id(token: Hashable) -> int:
+    if (isinstance(token, tuple) and len(token) == 2 and token[0] == "sqlite-checkpoint"
+            and isinstance(token[1], int)):
+        return token[1]
+    raise KeyError(f"{token!r} is not a SqliteBackend checkpoint")
+
+
+def _reopen(path: str, timeout: float, durable: bool) -> SqliteBackend:
+    return SqliteBackend(path, timeout=timeout, durable=durable)
+
+
+def _library_version() -> str:
+    from .. import __version__
+
+    return f"botostub_ec2 {__version__}"
+
+
+class _SqliteTransaction:
+    __slots__ = ("_backend", "_cache", "_conn", "_holder", "_outer", "_write")
+
+    def __init__(self, backend: SqliteBackend, write: bool) -> None:
+        self._backend = backend
+        self._write = write
+        self._holder: _Connection = None  # type: ignore[assignment]
+        self._conn: sqlite3.Connection = None  # type: ignore[assignment]
+        #: ``(slot, key) -> (row id, record)`` of the rows read or written in this transaction.
+        self._cache: dict[tuple[int, str], tuple[int, Any]] = {}
+        self._outer = False
+
+    def __enter__(self) -> _SqliteTransaction:
+        backend = self._backend
+        holder = self._holder = backend._connection()
+        conn = self._conn = holder.conn
+        if holder.depth:
+            if self._write and not holder.write:
+                raise BackendError(
+                    "cannot open a write transaction inside a read-only one on the same thread")
+            conn.execute("SAVEPOINT nested")
+            holder.depth += 1
+            return self
+        self._outer = True
+        if self._write:
+            backend._write_gate.acquire()
+            try:
+                backend._retry(conn, "BEGIN IMMEDIATE")
+            except BaseException:
+                backend._write_gate.release()
+                raise
+        else:
+            backend._retry(conn, "BEGIN")
+        holder.depth = 1
+        holder.write = self._write
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        holder, conn = self._holder, self._conn
+        self._cache = {}
+        if not self._outer:
+            holder.depth -= 1
+            if exc_type is not None:
+                conn.execute("ROLLBACK TO nested")
+                if holder.new_ids:
+                    self._backend._forget_ids()
+            conn.execute("RELEASE nested")
+            return
+        committed = False
+        try:
+            if exc_type is None:
+                self._backend._retry(conn, "COMMIT")
+                committed = True
+            elif conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            if holder.new_ids:
+                holder.new_ids = False
+                if not committed:
+                    # Ids cached during this transaction no longer exist in the database.
+                    self._backend._forget_ids()
+            holder.depth = 0
+            holder.write = False
+            if self._write:
+                self._backend._write_gate.release()
+
+    # -- Transaction protocol ---------------------------------------------------------------
+
+    def _info(self, kind: type[Any]) -> _Kind | None:
+        info = self._backend._kinds.get(kind)
+        if info is None or not info.current():
+            info = self._backend._kind(self._conn, kind, self._write)
+        return info
+
+    def get(self, kind: type[R], region: str, key: str) -> R | None:
+        backend = self._backend
+        info = self._info(kind)
+        if info is None:
+            return None
+        slot = backend._slot(self._conn, info.id, region, False)
+        if not slot:
+            return None
+        cached = self._cache.get((slot, key))
+        if cached is not None:
+            return cached[1]  # type: ignore[no-any-return]
+        row = self._conn.execute(
+            "SELECT id, data FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
+        if row is None:
+            return None
+        record = info.codec.loads(row[1])
+        self._cache[(slot, key)] = (row[0], record)
+        return record  # type: ignore[no-any-return]
+
+    def _writable_kind(self, kind: type[Any]) -> _Kind:
+        if not self._write:
+            raise BackendError("this transaction was opened with write=False")
+        backend = self._backend
+        info = backend._kinds.get(kind)
+        if info is None or not info.current():
+            info = backend._kind(self._conn, kind, True)
+            assert info is not None
+        return info
+
+    def put(self, record: Any) -> None:
+        kind = type(record)
+        info = self._writable_kind(kind)
+        region, key = record.region, record.key
+        conn = self._conn
+        slot = self._backend._slot(conn, info.id, region, True)
+        data = info.codec.dumps(record)
+        cached = self._cache.get((slot, key))
+        if cached is None:
+            row = conn.execute(
+                "SELECT id, data FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
+            if row is not None:
+                cached = (row[0], info.codec.loads(row[1]))
+        if cached is None:
+            rid = conn.execute(
+                "INSERT INTO records (slot, key, data) VALUES (?, ?, ?)", (slot, key, data)
+            ).lastrowid
+            assert rid is not None
+            if info.indexes:
+                conn.executemany(
+                    "INSERT INTO entries (idx, slot, value, record) VALUES (?, ?, ?, ?)",
+                    [(index_id, slot, value, rid) for index_id, _, spec in info.indexes
+                     for value in dict.fromkeys(spec.values(record))],
+                )
+        else:
+            rid, old = cached
+            conn.execute("UPDATE records SET data = ? WHERE id = ?", (data, rid))
+            for index_id, _, spec in info.indexes:
+                if _same_fields(old, record, spec.fields):
+                    continue
+                # Drop and re-add, so the record moves to the end of each value's list (as in
+                # MemoryBackend).
+                conn.execute("DELETE FROM entries WHERE record = ? AND idx = ?", (rid, index_id))
+                conn.executemany(
+                    "INSERT INTO entries (idx, slot, value, record) VALUES (?, ?, ?, ?)",
+                    [(index_id, slot, value, rid)
+                     for value in dict.fromkeys(spec.values(record))],
+                )
+        self._cache[(slot, key)] = (rid, record)
+
+    def delete(self, kind: type[Any], region: str, key: str) -> None:
+        info = self._writable_kind(kind)
+        conn = self._conn
+        slot = self._backend._slot(conn, info.id, region, True)
+        self._cache.pop((slot, key), None)
+        row = conn.execute(
+            "SELECT id FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
+        if row is None:
+            return
+        conn.execute("DELETE FROM records WHERE id = ?", row)
+        if info.indexes:
+            conn.execute("DELETE FROM entries WHERE record = ?", row)
+
+    def scan(self, kind: type[R], region: str) -> Iterator[R]:
+        backend = self._backend
+        info = self._info(kind)
+        if info is None:
+            return
+        slot = backend._slot(self._conn, info.id, region, False)
+        if not slot:
+            return
+        # fetchall: callers may write while iterating, and must not see those writes.
+        rows = self._conn.execute(
+            "SELECT data FROM records WHERE slot = ? ORDER BY id", (slot,)).fetchall()
+        loads = info.codec.loads
+        for (data,) in rows:
+            yield loads(data)
+
+    def find(self, kind: type[R], region: str, index: str, value: str) -> list[R]:
+        if index not in INDEXES.get(kind, {}):
+            raise KeyError(f"{kind.__name__} has no index {index!r}")
+        backend = self._backend
+        conn = self._conn
+        info = self._info(kind)
+        if info is None:
+            return []
+        slot = backend._slot(conn, info.id, region, False)
+        if not slot:
+            return []
+        index_id, spec = info.by_name[index]
+        valid = index_id > 0 and conn.execute(
+            "SELECT valid FROM indexes WHERE id = ?", (index_id,)).fetchone()[0]
+        if not valid:
+            if self._write and index_id > 0:
+                backend._build_index(conn, info, index_id, spec)
+            else:
+                # Stale or unbuilt, and this transaction may not write: answer by scanning.
+                return [r for r in self.scan(kind, region) if value in spec.values(r)]
+        rows = conn.execute(
+            "SELECT r.id, r.key, r.data FROM entries e JOIN records r ON r.id = e.record "
+            "WHERE e.idx = ? AND e.slot = ? AND e.value = ? ORDER BY e.id",
+            (index_id, slot, value),
+        ).fetchall()
+        cache = self._cache
+        loads = info.codec.loads
+        found = []
+        for rid, key, data in rows:
+            cached = cache.get((slot, key))
+            if cached is None:
+                cached = cache[(slot, key)] = (rid, loads(data))
+            found.append(cached[1])
+        return found
+
+    def regions(self, kind: type[Any]) -> list[str]:
+        info = self._info(kind)
+        if info is None:
+            return []
+        return [row[0] for row in self._conn.execute(
+            "SELECT g.region FROM regions g WHERE g.kind = ? AND EXISTS "
+            "(SELECT 1 FROM records r WHERE r.slot = g.id) ORDER BY g.id", (info.id,))]
+
+    # -- bulk -------------------------------------------------------------------------------
+
+    def put_many(self, records: Iterable[Any]) -> int:
+        """``put`` each record, batched: one existence query and a few ``executemany`` per chunk.
+
+        The result is the same as putting them one by one (a repeated key keeps its first
+        position and its last value).
+        """
+        if not self._write:
+            raise BackendError("this transaction was opened with write=False")
+        conn = self._conn
+        count = 0
+        deferred = False
+        optimistic = True
+        chunk: list[Any] = []
+        # A big cache keeps the unique index's pages in memory while rows arrive in random key
+        # order; collection pauses because millions of new objects would trigger full passes.
+        conn.execute(f"PRAGMA cache_size={_BULK_CACHE}")
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for record in records:
+                chunk.append(record)
+                if len(chunk) >= _CHUNK:
+                    if not count:
+                        deferred = self._defer_indexes()
+                    optimistic = self._put_chunk(chunk, optimistic)
+                    count += len(chunk)
+                    chunk = []
+            if chunk:
+                self._put_chunk(chunk, optimistic)
+                count += len(chunk)
+        finally:
+            if deferred and conn.in_transaction:
+                for _, create in _DEFERRABLE:
+                    conn.execute(create)
+            if collecting:
+                gc.enable()
+            conn.execute("PRAGMA cache_size=-32768")
+        return count
+
+    def _defer_indexes(self) -> bool:
+        """Drop the lookup indexes if the state is small (see ``_DEFER_BELOW``)."""
+        conn = self._conn
+        rows = conn.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
+        if rows >= _DEFER_BELOW:
+            return False
+        for name, _ in _DEFERRABLE:
+            conn.execute(f"DROP INDEX {name}")
+        return True
+
+    def _put_chunk(self, chunk: list[Any], optimistic: bool) -> bool:
+        """Write one chunk; returns whether the optimistic all-new path worked."""
+        conn = self._conn
+        backend = self._backend
+        # (slot, key) -> (info, record), in first-seen order with the last value.
+        pending: dict[tuple[int, str], tuple[_Kind, Any]] = {}
+        infos: dict[type[Any], _Kind] = {}
+        for record in chunk:
+            kind = type(record)
+            info = infos.get(kind)
+            if info is None:
+                info = infos[kind] = self._writable_kind(kind)
+            slot = backend._slot(conn, info.id, record.region, True)
+            pending[(slot, record.key)] = (info, record)
+        if optimistic:
+            # Assume every key is new (a load into fresh state); the unique index says otherwise.
+            conn.execute("SAVEPOINT bulk")
+            try:
+                self._write_chunk(pending, {})
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO bulk")
+                conn.execute("RELEASE bulk")
+            else:
+                conn.execute("RELEASE bulk")
+                return True
+        by_slot: dict[int, list[str]] = {}
+        for slot, key in pending:
+            by_slot.setdefault(slot, []).append(key)
+        existing: dict[tuple[int, str], tuple[int, str]] = {}
+        for slot, keys in by_slot.items():
+            for key, rid, data in conn.execute(
+                    "SELECT key, id, data FROM records WHERE slot = ? AND key IN "
+                    "(SELECT value FROM json_each(?))", (slot, json.dumps(keys))):
+                existing[(slot, key)] = (rid, data)
+        self._write_chunk(pending, existing)
+        return False
+
+    def _write_chunk(
+        self,
+        pending: dict[tuple[int, str], tuple[_Kind, Any]],
+        existing: dict[tuple[int, str], tuple[int, str]],
+    ) -> None:
+        conn = self._conn
+        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM records").fetchone()[0]
+        inserts: list[tuple[int, int, str, str]] = []
+        updates: list[tuple[str, int]] = []
+        new_entries: list[tuple[int, int, str, int]] = []
+        dropped: list[tuple[int, int]] = []
+        for (slot, key), (info, record) in pending.items():
+            data = info.codec.dumps(record)
+            found = existing.get((slot, key))
+            if found is None:
+                rid = next_id
+                next_id += 1
+                inserts.append((rid, slot, key, data))
+                for index_id, _, spec in info.indexes:
+                    for value in dict.fromkeys(spec.values(record)):
+                        new_entries.append((index_id, slot, value, rid))
+            else:
+                rid = found[0]
+                updates.append((data, rid))
+                old = info.codec.loads(found[1]) if info.indexes else None
+                for index_id, _, spec in info.indexes:
+                    if _same_fields(old, record, spec.fields):
+                        continue
+                    dropped.append((rid, index_id))
+                    for value in dict.fromkeys(spec.values(record)):
+                        new_entries.append((index_id, slot, value, rid))
+            self._cache.pop((slot, key), None)
+        if inserts:
+            conn.executemany(
+                "INSERT INTO records (id, slot, key, data) VALUES (?, ?, ?, ?)", inserts)
+        if updates:
+            conn.executemany("UPDATE records SET data = ? WHERE id = ?", updates)
+        if dropped:
+            conn.executemany("DELETE FROM entries WHERE record = ? AND idx = ?", dropped)
+        if new_entries:
+            conn.executemany(
+                "INSERT INTO entries (idx, slot, value, record) VALUES (?, ?, ?, ?)", new_entries)
+
+
+def _same_fields(old: Any, new: Any, fields: tuple[str, ...]) -> bool:
+    for name in fields:
+        before, after = getattr(old, name), getattr(new, name)
+        if before is not after and before != after:
+            return False
+    return True
+
