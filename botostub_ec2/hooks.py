@@ -83,9 +83,12 @@ def bind(emitter: BaseEventHooks) -> _Binding:
         binding = _binding_of(emitter)
         if binding is None:
             binding = _Binding()
-            emitter.register("before-parameter-build", binding.before_parameter_build,
-                             unique_id=_BEFORE_PARAMS)
-            emitter.register("before-call", binding.before_call, unique_id=_BEFORE_CALL)
+            # First among the handlers of the generic event: an answered call needs none of
+            # botocore's request decorations (recursion-detection and API-version headers), and
+            # handlers registered for a more specific event (a Stubber's) still run before ours.
+            emitter.register_first("before-parameter-build", binding.before_parameter_build,
+                                   unique_id=_BEFORE_PARAMS)
+            emitter.register_first("before-call", binding.before_call, unique_id=_BEFORE_CALL)
             emitter.__dict__[_ATTR] = binding
         return binding
 
