@@ -115,7 +115,7 @@ class Report:
         return [d for d in self.decisions if d.result and d.result.startswith("failed")]
 
 
-# -- the AWS side ----------------------------------------------------------------------------------
+# -- the AWS side ---------------------------------------------------------------------------------
 
 
 def list_images(ec2: Any, owner: str) -> list[dict[str, Any]]:
@@ -232,13 +232,14 @@ def _first_sentence_after_generic(message: str) -> str:
     return message.removeprefix("You are not authorized to perform this operation. ")
 
 
-# -- the report --------------------------------------------------------------------------------------
+# -- the report -----------------------------------------------------------------------------------
 
 
 def _table(rows: list[tuple[str, ...]], out: Any) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip(), file=out)
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print(("  " + "  ".join(cells)).rstrip(), file=out)
 
 
 def print_report(report: Report, out: Any = sys.stdout) -> None:
@@ -288,7 +289,7 @@ def print_report(report: Report, out: Any = sys.stdout) -> None:
           f"{len(report.failed)} failed.", file=out)
 
 
-# -- the offline demo ---------------------------------------------------------------------------------
+# -- the offline demo -----------------------------------------------------------------------------
 
 DEMO_ACCOUNT = "123456789012"
 DEMO_REGION = "us-east-1"
@@ -389,7 +390,7 @@ def run_demo(args: argparse.Namespace, out: Any = sys.stdout) -> int:
     return 1 if report.failed else 0
 
 
-# -- command line -----------------------------------------------------------------------------------
+# -- command line ---------------------------------------------------------------------------------
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

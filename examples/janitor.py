@@ -148,7 +148,8 @@ class Janitor:
             outcome = Outcome(image["ImageId"], image.get("Name", ""), created,
                               "would-delete", snapshot_ids=snapshots)
             if created > cutoff:
-                outcome.status, outcome.reason = "skipped", f"younger than {self.older_than.days} days"
+                outcome.status = "skipped"
+                outcome.reason = f"younger than {self.older_than.days} days"
             elif image["ImageId"] in in_use:
                 outcome.status, outcome.reason = "skipped", "in use by " + ", ".join(
                     in_use[image["ImageId"]])
@@ -198,7 +199,8 @@ class Janitor:
                                                  DeleteAssociatedSnapshots=True)
         except ClientError as error:
             outcome.status = "failed"
-            outcome.reason = f"{error.response['Error']['Code']}: {error.response['Error']['Message']}"
+            details = error.response["Error"]
+            outcome.reason = f"{details['Code']}: {details['Message']}"
             return
         outcome.status = "deleted"
         outcome.snapshot_results = response.get("DeleteSnapshotResults", [])
@@ -256,7 +258,7 @@ def print_report(report: JanitorReport, out: Any = sys.stdout) -> None:
     print("  " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=out)
 
 
-# -- the offline demo -------------------------------------------------------------------------------
+# -- the offline demo -----------------------------------------------------------------------------
 
 
 def demo(out: Any = sys.stdout) -> int:

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ami_cleanup
 import boto3
 import pytest
-
-import ami_cleanup
 from ami_cleanup import name_prefix, run_cleanup
+
 from botostub_ec2 import AuthorizationRequest, Decision, Ec2Stub
 
 REGION = "us-east-1"

@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
-import pytest
-
 import janitor as janitor_module
-from botostub_ec2 import AuthorizationRequest, Decision, Ec2Stub
+import pytest
 from janitor import RETAIN_TAG, Janitor
+
+from botostub_ec2 import AuthorizationRequest, Decision, Ec2Stub
 
 NOW = "2024-06-01T00:00:00Z"
 EPHEMERAL = {"lifecycle": "ephemeral"}

@@ -10,7 +10,6 @@
 """Cell 1: create a stub and start it for the whole process (the notebook way)."""
 
 import json
-from datetime import timedelta
 
 import boto3
 from botocore.exceptions import ClientError
@@ -41,7 +40,7 @@ def error_of(call, **params):
 
 
 # %%
-"""Cell 2: seed an account: images (with snapshots), a shared snapshot, instances, a public image."""
+"""Cell 2: seed an account: images and their snapshots (one shared), an instance, a public image."""
 
 web = [stub.add_image(f"web-2024-0{m}-01", tags={"team": "web", "env": "dev"},
                       creation_date=f"2024-0{m}-01T00:00:00Z") for m in (1, 2, 3)]
