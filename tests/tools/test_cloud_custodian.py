@@ -157,3 +157,31 @@ def test_tagging_unsharing_and_attribute_filters(ec2_stub: Ec2Stub, tmp_path: Pa
     assert len(matched(tmp_path, "never-launched")) == 2
     assert {c.operation for c in ec2_stub.calls} >= {
         "CreateTags", "DescribeImageAttribute", "ModifyImageAttribute"}
+
+
+SNAPSHOT_POLICY = """
+policies:
+  - name: snap-cleanup
+    resource: ebs-snapshot
+    filters:
+      - type: age
+        days: 30
+      - type: unused
+        value: true
+    actions:
+      - type: delete
+"""
+
+
+def test_companion_snapshot_cleanup(ec2_stub: Ec2Stub, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    image = ec2_stub.add_image("web-2023-01-01", creation_date="2023-01-01T00:00:00Z")
+    orphan = ec2_stub.add_snapshot(start_time="2023-01-01T00:00:00Z",
+                                   description="Created by CreateImage(i-0123456789abcdef0) "
+                                               "for ami-0123456789abcdef0")
+    young = ec2_stub.add_snapshot(description="young")
+    assert custodian_run(monkeypatch, tmp_path, SNAPSHOT_POLICY, "--region", REGION) == 0
+    assert [r["SnapshotId"] for r in matched(tmp_path, "snap-cleanup")] == [orphan.snapshot_id]
+    assert ec2_stub.snapshot(orphan.snapshot_id) is None
+    assert ec2_stub.snapshot(young.snapshot_id) is not None
+    assert ec2_stub.snapshot(image.snapshot_ids[0]) is not None  # used by a registered image
