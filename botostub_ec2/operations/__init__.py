@@ -16,10 +16,10 @@ from .base import REGISTRY, OperationCall, OperationSpec, operation
 
 __all__ = [
     "REGISTRY",
-    "account",
-    "autoscaling",
     "OperationCall",
     "OperationSpec",
+    "account",
+    "autoscaling",
     "image_lifecycle",
     "images",
     "instances",

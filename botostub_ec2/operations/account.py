@@ -17,7 +17,7 @@ Evidence and decisions: docs/fidelity/resources.md ("DescribeRegions").
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from ..errors import ServiceError
@@ -40,7 +40,7 @@ _REGION_FILTERS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def partition_regions(partition: str) -> tuple[tuple[str, ...], str]:
     """``(region names, DNS suffix)`` of ``partition`` from botocore's endpoint data (read once)."""
     from botocore.loaders import create_loader
