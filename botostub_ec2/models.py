@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar, Union
 
 EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+_first = itemgetter(0)
 
 
 def freeze_tags(tags: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -92,9 +94,9 @@ class ImageRecord(NamedTuple):
     public_before_bin: bool = False
     shared_with_before_bin: tuple[str, ...] = ()
 
-    @property
-    def key(self) -> str:
-        return self.image_id
+    #: The record's id (the first field), read through a C-level getter: backends read it on every
+    #: write.
+    key = property(_first)
 
     @property
     def snapshot_ids(self) -> list[str]:
@@ -142,9 +144,9 @@ class SnapshotRecord(NamedTuple):
     public_before_bin: bool = False
     shared_with_before_bin: tuple[str, ...] = ()
 
-    @property
-    def key(self) -> str:
-        return self.snapshot_id
+    #: The record's id (the first field), read through a C-level getter: backends read it on every
+    #: write.
+    key = property(_first)
 
     @property
     def in_recycle_bin(self) -> bool:
@@ -178,9 +180,9 @@ class InstanceRecord(NamedTuple):
     #: When the instance reached its current state (termination time for ``terminated``).
     state_changed_at: datetime | None = None
 
-    @property
-    def key(self) -> str:
-        return self.instance_id
+    #: The record's id (the first field), read through a C-level getter: backends read it on every
+    #: write.
+    key = property(_first)
 
     @property
     def reservation(self) -> str:
@@ -233,9 +235,9 @@ class RetentionRuleRecord(NamedTuple):
     #: End of the unlock delay while ``pending_unlock``.
     lock_end_time: datetime | None = None
 
-    @property
-    def key(self) -> str:
-        return self.identifier
+    #: The record's id (the first field), read through a C-level getter: backends read it on every
+    #: write.
+    key = property(_first)
 
     @property
     def is_region_level(self) -> bool:

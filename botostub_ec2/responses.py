@@ -69,6 +69,11 @@ class _LazyBody:
 class StubHTTPResponse(AWSResponse):
     """An :class:`~botocore.awsrequest.AWSResponse` that builds its headers and body on demand."""
 
+    # Class-level defaults: an instance stores only what differs (it is built on every call).
+    _headers: HeadersDict | None = None
+    _raw: _LazyBody | None = None
+    _content = None
+
     def __init__(
         self,
         url: str,
@@ -81,10 +86,9 @@ class StubHTTPResponse(AWSResponse):
         self.url = url
         self.status_code = status_code
         self._header_source = headers
-        self._headers: HeadersDict | None = None
-        self._raw = raw
+        if raw is not None:
+            self._raw = raw
         self._render = render
-        self._content = None
 
     @property  # type: ignore[override]
     def headers(self) -> HeadersDict:
