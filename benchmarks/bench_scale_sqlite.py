@@ -36,7 +36,7 @@ import botocore
 
 from botostub_ec2 import Clock, Ec2Stub, MemoryBackend, inventory
 from botostub_ec2.backends.sqlite import SqliteBackend
-from botostub_ec2.operations import REGISTRY
+from botostub_ec2.operations import load_all
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -105,7 +105,7 @@ def measure(
     with stub:
         for warm in describe_ids[:20]:
             stub.image(warm)
-        if ("ec2", "DescribeImages") in REGISTRY:
+        if ("ec2", "DescribeImages") in load_all():
             result["describe_images_by_id_us"] = per_call(
                 lambda i: client.describe_images(ImageIds=[i]), describe_ids) * 1e6
         result["stub_image_us"] = per_call(stub.image, lookup_ids) * 1e6

@@ -33,7 +33,6 @@ from .models import (
     RetentionRuleRecord,
     SnapshotRecord,
 )
-from .operations import OperationCall
 from .options import LifecycleOptions
 from .permissions import (
     AllowAll,
@@ -47,12 +46,15 @@ from .permissions import (
 from .stub import Ec2Stub, ResponseValidationError, stub_for
 
 if TYPE_CHECKING:
+    from .operations.base import OperationCall
     from .backends.sqlite import SqliteBackend
 
 __version__ = "0.1.0"
 
 #: Names served from submodules on first use, so ``import botostub_ec2`` stays cheap.
 _LAZY = {
+    # The operation families load when a stub first answers a call.
+    "OperationCall": "botostub_ec2.operations.base",
     "IamIdentity": "botostub_ec2.iam",
     "IamPolicyEvaluator": "botostub_ec2.iam",
     "MalformedPolicyError": "botostub_ec2.iam",

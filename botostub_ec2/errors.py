@@ -16,11 +16,17 @@ from typing import Any
 
 # Characters XML 1.0 cannot carry. Messages echo caller input (ids), and an error document holding
 # one would not parse; the emulator replaces them (docs/fidelity.md, "Control characters").
-_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML_SOURCE = "[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+_not_xml: re.Pattern[str] | None = None  # compiled on first use (it costs ms at import)
 
 
 def xml_safe(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text) if _NOT_XML.search(text) else text
+    global _not_xml
+    if text.isprintable():  # the common case, decided in C
+        return text
+    if _not_xml is None:
+        _not_xml = re.compile(_NOT_XML_SOURCE)
+    return _not_xml.sub("\ufffd", text) if _not_xml.search(text) else text
 
 
 class ServiceError(Exception):

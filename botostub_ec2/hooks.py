@@ -19,7 +19,6 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-import wrapt
 from botocore import credentials as _credentials
 from botocore import utils as _utils
 
@@ -162,6 +161,8 @@ def _make_api_call_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) 
 
 def _patch(owner: Any, name: str, wrapper: Any, registry: list[tuple[Any, str, Any]]) -> None:
     original = owner.__dict__[name]
+    import wrapt  # on first activation: wrapt pulls in asyncio, ~20 ms of import
+
     setattr(owner, name, wrapt.FunctionWrapper(original, wrapper))
     registry.append((owner, name, original))
 
@@ -178,7 +179,17 @@ def _patch_aiobotocore(module: Any) -> None:
             _patch(module.AioBaseClient, "_make_api_call", _make_api_call_wrapper, _patches)
 
 
-wrapt.register_post_import_hook(_patch_aiobotocore, "aiobotocore.client")
+_import_hook_registered = False
+
+
+def _watch_aiobotocore() -> None:
+    """Patch aiobotocore's client too if it is imported while a stub is active."""
+    global _import_hook_registered
+    if not _import_hook_registered:
+        import wrapt
+
+        wrapt.register_post_import_hook(_patch_aiobotocore, "aiobotocore.client")
+        _import_hook_registered = True
 
 
 def push(stub: Ec2Stub) -> None:
@@ -189,6 +200,7 @@ def push(stub: Ec2Stub) -> None:
 
             from botocore.client import BaseClient
 
+            _watch_aiobotocore()
             _patch(BaseClient, "_make_api_call", _make_api_call_wrapper, _patches)
             aio = sys.modules.get("aiobotocore.client")
             if aio is not None:

@@ -29,7 +29,7 @@ from .models import (
     SnapshotRecord,
     freeze_tags,
 )
-from .operations import REGISTRY, OperationCall, OperationSpec
+from .operations.base import OperationCall, OperationSpec
 from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
 
@@ -127,7 +127,9 @@ class Ec2Stub:
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
         self.lifecycle = LifecycleOptions()
-        self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
+        # Built from the registry on first use: loading every operation family is import work
+        # a stub that is only seeded and inspected never needs.
+        self._handlers_table: dict[tuple[str, str], OperationSpec] | None = None
         self._spec_by_model: dict[OperationModel, OperationSpec | None] = {}
         self._calls: list[tuple[Any, ...]] = []
         self._lock = threading.Lock()
@@ -222,6 +224,15 @@ class Ec2Stub:
         """Undo :meth:`attach` for ``target``."""
         if not hooks.detach(self, target):
             raise ActivationError(f"{self!r} is not attached to {target!r}")
+
+    @property
+    def _handlers(self) -> dict[tuple[str, str], OperationSpec]:
+        table = self._handlers_table
+        if table is None:
+            from .operations import load_all
+
+            table = self._handlers_table = dict(load_all())
+        return table
 
     # -- extension --------------------------------------------------------------------------------
 
