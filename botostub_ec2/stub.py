@@ -899,9 +899,9 @@ def _operation_model(service: str, operation: str) -> OperationModel:
     global _model_session
     with _models_lock:
         if _model_session is None:
-            import botocore.session
+            from botocore.session import get_session
 
-            _model_session = botocore.session.get_session()
+            _model_session = get_session()
         try:
             service_model = _model_session.get_service_model(service)
         except UnknownServiceError as exc:
