@@ -35,17 +35,14 @@ from .errors import ServiceError
 if TYPE_CHECKING:
     from .operations import OperationCall
 
-#: ``code -> (HTTP status, message)`` of the transient EC2 errors worth injecting. The throttling
-#: answer is confirmed (fact sheet §1a); the others follow the EC2 error-code reference (inferred
-#: messages, docs/fidelity/ecosystem.md).
+#: ``code -> (HTTP status, message)`` of the transient EC2 errors worth injecting (evidence in
+#: docs/fidelity/ecosystem.md): throttling and internal errors are seen in real captures; the two
+#: "unavailable" codes follow the EC2 error-code reference (inferred).
 EC2_FAULTS: dict[str, tuple[int, str]] = {
     "RequestLimitExceeded": (503, "Request limit exceeded."),
-    "InternalError": (500, "An internal error has occurred."),
-    "ServiceUnavailable": (503, "The service is unavailable. Try again later."),
+    "InternalError": (500, "An internal error has occurred"),
+    "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
     "Unavailable": (503, "The server is overloaded and can't handle the request."),
-    "InsufficientInstanceCapacity": (
-        500, "We currently do not have sufficient capacity in the Availability Zone you requested."
-    ),
 }
 
 #: Transient errors of the other protocols (json, query, rest-json services).

@@ -65,7 +65,7 @@ def test_times_counts_calls_then_the_operation_runs(stub: Ec2Stub) -> None:
 def test_fault_applies_before_validation_and_changes_nothing(stub: Ec2Stub) -> None:
     # An injected error answers instead of the operation: not even its own errors happen.
     stub.inject("DeregisterImage", "InternalError")
-    assert_ec2_error(ec2().deregister_image, "InternalError", "An internal error has occurred.",
+    assert_ec2_error(ec2().deregister_image, "InternalError", "An internal error has occurred",
                      500, ImageId="not-an-ami")
 
 
