@@ -96,7 +96,7 @@ class _Binding:
 
 
 def _binding_of(emitter: BaseEventHooks) -> _Binding | None:
-    return emitter.__dict__.get(_ATTR)  # type: ignore[no-any-return]
+    return emitter.__dict__.get(_ATTR)
 
 
 def bind(emitter: BaseEventHooks) -> _Binding:

@@ -86,7 +86,7 @@ class StubHTTPResponse(AWSResponse):
         self._render = render
         self._content = None
 
-    @property  # type: ignore[override]
+    @property
     def headers(self) -> HeadersDict:
         if self._headers is None:
             self._headers = HeadersDict(self._header_source)

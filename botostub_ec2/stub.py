@@ -40,6 +40,9 @@ log = logging.getLogger("botostub_ec2")
 _new_tuple = tuple.__new__
 
 F = TypeVar("F", bound=Callable[..., Any])
+_R = TypeVar("_R", bound=tuple[Any, ...])
+#: What :meth:`Ec2Stub.add_handler` takes: the call in, the parsed-form response body out.
+CustomHandler = Callable[[OperationCall], dict[str, Any]]
 
 IMAGE_STATES = frozenset(
     {"pending", "available", "invalid", "deregistered", "transient", "failed", "error", "disabled"}
@@ -145,7 +148,7 @@ class Ec2Stub:
         self._faults = FaultList()
         if self._wire:
             # before-call only captures the call; before-send answers it (see wire_mode).
-            self._answer = self._defer_to_wire  # type: ignore[method-assign]
+            self._answer = self._defer_to_wire  # type: ignore[method-assign,assignment]
 
     def __repr__(self) -> str:
         return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
@@ -290,7 +293,7 @@ class Ec2Stub:
 
     def handler(
         self, service: str, operation: str, *, write: bool = True, validate: bool = True
-    ) -> Callable[[Callable[[OperationCall], dict[str, Any]]], Callable[[OperationCall], dict[str, Any]]]:
+    ) -> Callable[[CustomHandler], CustomHandler]:
         """Decorator form of :meth:`add_handler`::
 
             @stub.handler("autoscaling", "DescribeAutoScalingGroups", write=False)
@@ -298,9 +301,7 @@ class Ec2Stub:
                 return {"AutoScalingGroups": []}
         """
 
-        def register(
-            fn: Callable[[OperationCall], dict[str, Any]],
-        ) -> Callable[[OperationCall], dict[str, Any]]:
+        def register(fn: CustomHandler) -> CustomHandler:
             self.add_handler(service, operation, fn, write=write, validate=validate)
             return fn
 
@@ -631,7 +632,7 @@ class Ec2Stub:
         with self.backend.transaction(write=False) as tx:
             return list(tx.scan(InstanceRecord, region or self.region))
 
-    def _lookup(self, kind: type[Any], key: str, region: str | None) -> Any:
+    def _lookup(self, kind: type[_R], key: str, region: str | None) -> _R | None:
         with self.backend.transaction(write=False) as tx:
             if region is not None:
                 return tx.get(kind, region, key)
@@ -819,7 +820,8 @@ class Ec2Stub:
             return wire_mode.async_then(delay, self._respond_on_wire, call, wire_call, url, fault)
         wire_mode.sleep(delay)
         if timed_out:
-            _timed_out(url)  # botocore catches it at before-send and may retry, as after a socket timeout
+            # botocore catches it at before-send and may retry, as after a socket timeout.
+            _timed_out(url)
         return self._respond_on_wire(call, wire_call, url, fault)
 
     def _respond_on_wire(

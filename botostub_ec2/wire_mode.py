@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import wrapt
 from botocore.awsrequest import AWSResponse
@@ -113,15 +113,23 @@ class _AsyncBody:
         return self._data
 
 
+_aio_response_class: type[AWSResponse] | None = None
+
+
 def http_response(
     url: str, status: int, headers: Mapping[str, str], payload: bytes, asynchronous: bool
 ) -> AWSResponse:
     """The response object botocore (or aiobotocore) expects from a ``before-send`` handler."""
+    # AWSResponse turns any mapping into its HeadersDict; the stubs only name HTTPHeaders.
+    header_map = cast(Any, headers)
     if asynchronous:
-        from aiobotocore.awsrequest import AioAWSResponse
+        global _aio_response_class
+        if _aio_response_class is None:
+            from aiobotocore.awsrequest import AioAWSResponse
 
-        return AioAWSResponse(url, status, headers, _AsyncBody(payload))  # type: ignore[no-any-return]
-    return AWSResponse(url, status, headers, _Body(payload))
+            _aio_response_class = cast("type[AWSResponse]", AioAWSResponse)
+        return _aio_response_class(url, status, header_map, _AsyncBody(payload))
+    return AWSResponse(url, status, header_map, _Body(payload))
 
 
 def render(

@@ -16,14 +16,14 @@ import pytest
 
 pytest.importorskip("aiobotocore")
 
-from aiobotocore.session import AioSession, get_session  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.exceptions import ClientError, ReadTimeoutError  # noqa: E402
+from aiobotocore.session import AioSession, get_session
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
 
-from botostub_ec2 import Ec2Stub, UnhandledOperationError  # noqa: E402
-from botostub_ec2 import hooks as _hooks  # noqa: E402
+from botostub_ec2 import Ec2Stub, UnhandledOperationError
+from botostub_ec2 import hooks as _hooks
 
-from ..helpers import assert_metadata  # noqa: E402
+from ..helpers import assert_metadata
 
 REGION = "us-east-1"
 
@@ -97,7 +97,7 @@ async def test_client_created_before_start_is_answered() -> None:
 @run
 async def test_unemulated_operation_stops_before_any_request() -> None:
     async with Ec2Stub(), ec2() as client:
-        with pytest.raises(UnhandledOperationError, match="ec2.DescribeVpcs"):
+        with pytest.raises(UnhandledOperationError, match=r"ec2\.DescribeVpcs"):
             await client.describe_vpcs()
 
 

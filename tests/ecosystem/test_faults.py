@@ -99,7 +99,8 @@ def test_when_targets_one_image(stub: Ec2Stub) -> None:
 
 
 def test_when_sees_region_and_account(stub: Ec2Stub) -> None:
-    stub.inject("*", "RequestLimitExceeded", times=None, when=lambda call: call.region == "eu-west-1")
+    stub.inject("*", "RequestLimitExceeded", times=None,
+                when=lambda call: call.region == "eu-west-1")
     ec2().describe_images()
     ec2().describe_snapshots()
     with pytest.raises(ClientError, match="RequestLimitExceeded"):

@@ -76,9 +76,8 @@ def test_moto_resources_and_ours_in_one_workflow(stub: Ec2Stub) -> None:
 
 
 def test_without_passthrough_nothing_reaches_moto() -> None:
-    with moto.mock_aws(), Ec2Stub():
-        with pytest.raises(UnhandledOperationError):
-            boto3.client("ec2", region_name=REGION).describe_vpcs()
+    with moto.mock_aws(), Ec2Stub(), pytest.raises(UnhandledOperationError):
+        boto3.client("ec2", region_name=REGION).describe_vpcs()
 
 
 def test_clients_created_before_the_stub_are_covered(request: Any) -> None:
@@ -96,7 +95,7 @@ def test_wire_mode_and_moto_do_not_mix() -> None:
     request the stub answered in wire mode, and an operation moto lacks makes it raise."""
     stub = Ec2Stub(passthrough=True, wire=True)
     image = stub.add_image(deregistration_protection=True)
-    with moto.mock_aws(), stub:
-        with pytest.raises(NotImplementedError, match="disable_image_deregistration_protection"):
-            boto3.client("ec2", region_name=REGION).disable_image_deregistration_protection(
-                ImageId=image.image_id)
+    client = boto3.client("ec2", region_name=REGION)
+    with moto.mock_aws(), stub, pytest.raises(NotImplementedError,
+                                              match="disable_image_deregistration_protection"):
+        client.disable_image_deregistration_protection(ImageId=image.image_id)

@@ -42,7 +42,8 @@ def test_image_attributes_load_through_describe_images(stub: Ec2Stub, ec2: Any) 
     assert image.state == "available"
     assert image.owner_id == stub.account_id
     assert {t["Key"]: t["Value"] for t in image.tags} == {"team": "web"}
-    assert image.block_device_mappings[0]["Ebs"]["SnapshotId"] == seeded.block_devices[0].snapshot_id
+    first_device = image.block_device_mappings[0]
+    assert first_device["Ebs"]["SnapshotId"] == seeded.block_devices[0].snapshot_id
     assert operations(stub) == ["DescribeImages"]  # loaded once, then cached
     assert stub.calls[0].params == {"ImageIds": [seeded.image_id]}
 

@@ -4,6 +4,7 @@ retries it and runs its after-call hooks.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -82,12 +83,12 @@ def test_wire_answers_equal_fast_answers() -> None:
         stub = seeded(wire=wire)
         with stub:
             client = ec2()
-            results.append([outcome(lambda: getattr(client, op)(**params))
+            results.append([outcome(functools.partial(getattr(client, op), **params))
                             for op, params in SCRIPT])
         assert [c.operation for c in stub.calls] == [
             "".join(part.title() for part in op.split("_")) for op, _ in SCRIPT]
     fast, wire = results
-    for (op, params), ours, theirs in zip(SCRIPT, fast, wire):
+    for (op, params), ours, theirs in zip(SCRIPT, fast, wire, strict=True):
         assert ours == theirs, (op, params)
     assert fast[8]["Error"]["Code"] == "DryRunOperation"  # the script does cover errors
 
@@ -101,8 +102,8 @@ def test_other_protocols_equal_fast_answers() -> None:
             rbin = boto3.client("rbin", region_name=REGION)
             results.append([
                 outcome(sts.get_caller_identity),
-                outcome(lambda: rbin.list_rules(ResourceType="EC2_IMAGE")),
-                outcome(lambda: rbin.get_rule(Identifier="aaaaaaaaaaa")),
+                outcome(functools.partial(rbin.list_rules, ResourceType="EC2_IMAGE")),
+                outcome(functools.partial(rbin.get_rule, Identifier="aaaaaaaaaaa")),
             ])
     assert results[0] == results[1]
     assert results[1][2]["Error"]["Code"] == "ResourceNotFoundException"
