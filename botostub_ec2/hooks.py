@@ -11,6 +11,10 @@ wrapper around ``BaseClient._make_api_call`` (and aiobotocore's, when present) b
 emitter on its first call while a stub is active. The answering stub is looked up when the call
 is made: the last stub attached to that session or client, else the innermost process-wide stub.
 The stack is a plain module global, so worker threads see it.
+
+Wire mode (:mod:`botostub_ec2.wire_mode`) adds two handlers per binding, registered first:
+``choose-signer`` (leave the stub's requests unsigned, remember the call for this thread or task)
+and ``before-send`` (answer it with an HTTP response). Fast-mode calls never reach either.
 """
 
 from __future__ import annotations

@@ -301,3 +301,13 @@ def test_wire_is_fixed_when_built() -> None:
     assert stub.wire is True
     with pytest.raises(AttributeError):
         stub.wire = False  # type: ignore[misc]
+
+
+@pytest.mark.ec2_stub(wire=True)
+@pytest.mark.ec2_images("web-1")
+def test_pytest_plugin_marker_turns_wire_mode_on(ec2_stub: Ec2Stub, ec2_client: Any,
+                                                 ec2_images: Any) -> None:
+    assert ec2_stub.wire
+    ec2_stub.inject("DeregisterImage", "RequestLimitExceeded")
+    answer = ec2_client.deregister_image(ImageId=ec2_images[0].image_id)
+    assert answer["ResponseMetadata"]["RetryAttempts"] == 1
