@@ -131,9 +131,12 @@ def make_error(
     if not isinstance(error, str) or not error:
         raise TypeError(f"error must be an error code or a ServiceError, got {error!r}")
     table = EC2_FAULTS if service in ("ec2", "*") else GENERIC_FAULTS
-    known_status, known_message = table.get(error, (400, ""))
+    known_status, known_message = table.get(error, (400, f"{error} (injected by botostub_ec2)"))
     if status is not None and not 300 <= status <= 599:
         raise ValueError(f"an error answer needs an HTTP status from 300 to 599, got {status}")
+    if message == "":
+        # AWS always sends one, and botocore parses an empty <Message/> as None.
+        raise ValueError("message must not be empty")
     return ServiceError(
         error,
         message if message is not None else known_message,

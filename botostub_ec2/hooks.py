@@ -109,10 +109,13 @@ def bind(emitter: BaseEventHooks) -> _Binding:
         binding = _binding_of(emitter)
         if binding is None:
             binding = _Binding()
-            emitter.register("before-parameter-build", binding.before_parameter_build,
-                             unique_id=_BEFORE_PARAMS)
-            emitter.register("before-call", binding.before_call, unique_id=_BEFORE_CALL)
-            # First, so that wire mode answers before moto's (or anyone's) before-send handler.
+            # First among the handlers of the generic event: an answered call needs none of
+            # botocore's request decorations (recursion-detection and API-version headers), and
+            # handlers registered for a more specific event (a Stubber's) still run before ours.
+            emitter.register_first("before-parameter-build", binding.before_parameter_build,
+                                   unique_id=_BEFORE_PARAMS)
+            emitter.register_first("before-call", binding.before_call, unique_id=_BEFORE_CALL)
+            # First too, so that wire mode answers before moto's (or anyone's) before-send.
             emitter.register_first("choose-signer", binding.choose_signer,
                                    unique_id=_CHOOSE_SIGNER)
             emitter.register_first("before-send", binding.before_send, unique_id=_BEFORE_SEND)

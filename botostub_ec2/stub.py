@@ -38,6 +38,10 @@ from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evalu
 
 log = logging.getLogger("botostub_ec2")
 _new_tuple = tuple.__new__
+_debug_enabled = log.isEnabledFor
+_http_date = responses.http_date
+_ec2_success = responses.ec2_success
+_UNKNOWN: Any = object()
 
 F = TypeVar("F", bound=Callable[..., Any])
 _R = TypeVar("_R", bound=tuple[Any, ...])
@@ -137,7 +141,8 @@ class Ec2Stub:
         self.clock = clock if clock is not None else Clock()
         self.lifecycle = LifecycleOptions()
         self._handlers: dict[tuple[str, str], OperationSpec] = dict(REGISTRY)
-        self._calls: list[Call] = []
+        self._spec_by_model: dict[OperationModel, OperationSpec | None] = {}
+        self._calls: list[tuple[Any, ...]] = []
         self._lock = threading.Lock()
         self._depth = 0
         self._copy_checkpoints: dict[int, CopyCheckpoints] = {}
@@ -290,6 +295,7 @@ class Ec2Stub:
         if validate:
             answer = _ValidatedHandler(handler, model)
         self._handlers[(service, operation)] = OperationSpec(service, operation, answer, write)
+        self._spec_by_model.clear()
 
     def handler(
         self, service: str, operation: str, *, write: bool = True, validate: bool = True
@@ -314,6 +320,7 @@ class Ec2Stub:
             self._handlers[(service, operation)] = builtin
         elif self._handlers.pop((service, operation), None) is None:
             raise KeyError(f"no handler for {service}.{operation}")
+        self._spec_by_model.clear()
 
     def emulates(self, service: str, operation: str) -> bool:
         """Whether a call to ``service``'s ``operation`` would be answered by this stub."""
@@ -674,7 +681,7 @@ class Ec2Stub:
     @property
     def calls(self) -> list[Call]:
         """Every call answered so far, oldest first (a copy)."""
-        return list(self._calls)
+        return [_new_tuple(Call, entry) for entry in self._calls]
 
     def reset_calls(self) -> None:
         self._calls.clear()
@@ -683,9 +690,13 @@ class Ec2Stub:
 
     def _prepare(self, model: OperationModel, params: Mapping[str, Any], context: Any) -> None:
         """``before-parameter-build``: pick the handler; stop unemulated calls right here."""
-        service = model.service_model.service_name
-        spec = self._handlers.get((service, model.name))
+        spec = self._spec_by_model.get(model, _UNKNOWN)
+        if spec is _UNKNOWN:
+            # Operation models are cached per client, so this runs once per client and operation.
+            spec = self._spec_by_model[model] = self._handlers.get(
+                (model.service_model.service_name, model.name))
         if spec is None:
+            service = model.service_model.service_name
             if self.passthrough:
                 return
             raise UnhandledOperationError(service, model.name)
@@ -709,36 +720,48 @@ class Ec2Stub:
         context: Any,
     ) -> tuple[responses.StubHTTPResponse, dict[str, Any]]:
         """``before-call``: run the handler in one transaction and build botocore's answer."""
-        spec, params = pending[1], pending[2]
-        region = context.get("client_region") or self.region
-        principal = self._principal_for(request_signer) if self._principals else self.principal
-        call = OperationCall(self, spec.service, spec.name, params, region, principal)
+        spec = pending[1]
+        call = OperationCall(
+            self, spec.service, spec.name, pending[2],
+            context.get("client_region") or self.region,
+            self._principal_for(request_signer) if self._principals else self.principal,
+        )
         request_id = new_request_id()
-        date = responses.http_date(self.clock.timestamp())
-        url = request_dict.get("url", "")
-        fast = spec.service == "ec2"
         try:
             with self.backend.transaction(write=spec.write) as tx:
                 call.tx = tx
                 body = spec.handler(call)
         except ServiceError as error:
-            if fast:
-                answer = responses.ec2_error(url, model, error, request_id, date)
-            else:
-                answer = responses.rendered_error(url, model, error, request_id, date)
-            self._record(call, error.code, error.status, request_id)
-            if self.strict and fast:
-                self._check_against_wire(model, answer)
-            return answer
+            return self._answer_error(call, model, error, request_dict, request_id)
+        date = _http_date(self.clock.timestamp())
         if self.strict:
             self._validate(model, body)
-        if fast:
-            answer = responses.ec2_success(url, model, body, request_id, date)
+        if spec.service == "ec2":
+            answer = _ec2_success(request_dict["url"], model, body, request_id, date)
+            if self.strict:
+                self._check_against_wire(model, answer)
         else:
-            answer = responses.rendered_success(url, model, body, request_id, date)
+            answer = responses.rendered_success(request_dict["url"], model, body, request_id,
+                                                date)
         self._record(call, None, answer[0].status_code, request_id)
-        if self.strict and fast:
-            self._check_against_wire(model, answer)
+        return answer
+
+    def _answer_error(
+        self,
+        call: OperationCall,
+        model: OperationModel,
+        error: ServiceError,
+        request_dict: Mapping[str, Any],
+        request_id: str,
+    ) -> tuple[responses.StubHTTPResponse, dict[str, Any]]:
+        date = _http_date(self.clock.timestamp())
+        if call.service == "ec2":
+            answer = responses.ec2_error(request_dict["url"], model, error, request_id, date)
+            if self.strict:
+                self._check_against_wire(model, answer)
+        else:
+            answer = responses.rendered_error(request_dict["url"], model, error, request_id, date)
+        self._record(call, error.code, error.status, request_id)
         return answer
 
     def _answer_with_faults(
@@ -762,7 +785,7 @@ class Ec2Stub:
         def answer() -> Any:
             if fault.error is None:
                 return Ec2Stub._answer(self, pending, model, request_dict, request_signer, context)
-            return self._fault_answer(call, model, url, fault.error)
+            return self._answer_error(call, model, fault.error, request_dict, new_request_id())
 
         if not fault.latency:
             return answer()
@@ -775,18 +798,6 @@ class Ec2Stub:
         if timed_out:
             _timed_out(url)
         return answer()
-
-    def _fault_answer(
-        self, call: OperationCall, model: OperationModel, url: str, error: ServiceError
-    ) -> tuple[responses.StubHTTPResponse, dict[str, Any]]:
-        request_id = new_request_id()
-        date = responses.http_date(self.clock.timestamp())
-        if call.service == "ec2":
-            answer = responses.ec2_error(url, model, error, request_id, date)
-        else:
-            answer = responses.rendered_error(url, model, error, request_id, date)
-        self._record(call, error.code, error.status, request_id)
-        return answer
 
     def _defer_to_wire(
         self,
@@ -849,10 +860,10 @@ class Ec2Stub:
         return wire_mode.http_response(url, status, headers, payload, wire_call.asynchronous)
 
     def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
-        self._calls.append(_new_tuple(Call, (call.service, call.operation, call.params,
-                                              call.region, call.account_id, call.principal.arn,
-                                              error_code, status, rid)))
-        if log.isEnabledFor(logging.DEBUG):
+        # A plain tuple here; `calls` makes Call records when someone reads them.
+        self._calls.append((call.service, call.operation, call.params, call.region,
+                            call.account_id, call.principal.arn, error_code, status, rid))
+        if _debug_enabled(logging.DEBUG):
             log.debug("%s.%s in %s as %s -> %s", call.service, call.operation, call.region,
                       call.principal.arn, error_code or "ok")
 

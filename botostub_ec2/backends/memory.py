@@ -233,14 +233,18 @@ class _MemoryTransaction:
     def put(self, record: Any) -> None:
         kind, region, key = type(record), record.region, record.key
         backend = self._backend
-        current = backend._rows(kind, region).get(key)
+        rows = backend._rows(kind, region)
+        current = rows.get(key)
         undo = self._undo
         if undo is None:
             undo = self._undo = {}
         slot = (kind, region, key)
         if slot not in undo:
             undo[slot] = current
-        backend._write(kind, region, key, current, record)
+        rows[key] = record
+        plan = _plan(kind)
+        if plan:
+            backend._reindex(kind, region, key, current, record, plan)
 
     def delete(self, kind: type[Any], region: str, key: str) -> None:
         current = self._backend._rows(kind, region).get(key)

@@ -59,10 +59,15 @@ def find_image(call: OperationCall, raw_id: str) -> ImageRecord:
 
 def find_owned_image(call: OperationCall, raw_id: str) -> ImageRecord:
     """As :func:`find_image`, then ownership (``AuthFailure`` for another account's image)."""
+    image_id = normalize_image_id(raw_id)
+    image = call.tx.get(ImageRecord, call.region, image_id)
+    # The owner's own image is the common case: decide it without the visibility rules.
+    if image is not None and image.owner_id == call.account_id:
+        if image.state == "deregistered":
+            raise Ec2Errors.image_unavailable(image_id)
+        return image
     image = find_image(call, raw_id)
-    if image.owner_id != call.account_id:
-        raise Ec2Errors.image_auth_failure(image.image_id)
-    return image
+    raise Ec2Errors.image_auth_failure(image.image_id)
 
 
 def owner_key(owner_id: str, owner_alias: str | None) -> str:

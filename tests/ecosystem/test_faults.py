@@ -114,7 +114,8 @@ def test_custom_code_status_and_message(stub: Ec2Stub) -> None:
     assert_ec2_error(ec2().create_tags, "Custom.Code", "try later", 409,
                      Resources=["ami-12345678"], Tags=[{"Key": "k", "Value": "v"}])
     assert_ec2_error(ec2().describe_tags, "Other.Code", "from a ServiceError", 502)
-    assert_ec2_error(ec2().describe_snapshots, "NoMessageGiven", "", 400)
+    assert_ec2_error(ec2().describe_snapshots, "NoMessageGiven",
+                     "NoMessageGiven (injected by botostub_ec2)", 400)
 
 
 def test_other_services_answer_in_their_protocol(stub: Ec2Stub) -> None:
@@ -168,6 +169,7 @@ def test_faults_do_not_hide_strict_checks(stub: Ec2Stub) -> None:
     (("DescribeImages",), {"latency": -1}, "must not be negative"),
     (("DescribeVpcs", "X"), {}, "does not answer ec2.DescribeVpcs"),
     (("DescribeImages", ServiceError("X", "y")), {"message": "z"}, "inside the ServiceError"),
+    (("DescribeImages", "X"), {"message": ""}, "must not be empty"),
 ])
 def test_bad_arguments_are_refused(args: Any, kwargs: Any, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
