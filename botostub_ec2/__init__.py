@@ -25,6 +25,7 @@ from .errors import (
     ServiceError,
     UnhandledOperationError,
 )
+from .faults import Fault
 from .models import (
     BlockDevice,
     Call,
@@ -90,6 +91,7 @@ __all__ = [
     "Decision",
     "DenyAll",
     "Ec2Stub",
+    "Fault",
     "IamIdentity",
     "IamPolicyEvaluator",
     "ImageRecord",

@@ -11,16 +11,24 @@ wrapper around ``BaseClient._make_api_call`` (and aiobotocore's, when present) b
 emitter on its first call while a stub is active. The answering stub is looked up when the call
 is made: the last stub attached to that session or client, else the innermost process-wide stub.
 The stack is a plain module global, so worker threads see it.
+
+Wire mode (:mod:`botostub_ec2.wire_mode`) adds two handlers per binding, registered first:
+``choose-signer`` (leave the stub's requests unsigned, remember the call for this thread or task)
+and ``before-send`` (answer it with an HTTP response). Fast-mode calls never reach either.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from botocore import UNSIGNED
 from botocore import credentials as _credentials
 from botocore import utils as _utils
+
+from . import wire_mode
 
 if TYPE_CHECKING:
     from botocore.hooks import BaseEventHooks
@@ -32,6 +40,8 @@ CONTEXT_KEY = "botostub_ec2"
 _ATTR = "_botostub_ec2_binding"
 _BEFORE_PARAMS = "botostub_ec2.before-parameter-build"
 _BEFORE_CALL = "botostub_ec2.before-call"
+_CHOOSE_SIGNER = "botostub_ec2.choose-signer"
+_BEFORE_SEND = "botostub_ec2.before-send"
 
 _lock = threading.RLock()
 #: Process-wide activation stack, innermost last.
@@ -71,9 +81,25 @@ class _Binding:
             return None
         return pending[0]._answer(pending, model, params, request_signer, context)
 
+    # Wire mode (botostub_ec2.wire_mode): the call goes on past before-call and is answered here.
+
+    def choose_signer(self, context: Any = None, **kwargs: Any) -> Any:
+        wire_call = context.get(wire_mode.CONTEXT_KEY) if context is not None else None
+        # Set on every request of this emitter, so a call the stub does not answer never finds
+        # an earlier call's value at before-send.
+        wire_mode.current_call.set(wire_call)
+        return UNSIGNED if wire_call is not None else None
+
+    def before_send(self, request: Any, **kwargs: Any) -> Any:
+        wire_call = wire_mode.current_call.get()
+        if wire_call is None:
+            return None
+        wire_mode.current_call.set(None)
+        return wire_call.stub._answer_on_wire(wire_call, request)
+
 
 def _binding_of(emitter: BaseEventHooks) -> _Binding | None:
-    return emitter.__dict__.get(_ATTR)  # type: ignore[no-any-return]
+    return emitter.__dict__.get(_ATTR)
 
 
 def bind(emitter: BaseEventHooks) -> _Binding:
@@ -88,6 +114,10 @@ def bind(emitter: BaseEventHooks) -> _Binding:
             emitter.register_first("before-parameter-build", binding.before_parameter_build,
                                    unique_id=_BEFORE_PARAMS)
             emitter.register_first("before-call", binding.before_call, unique_id=_BEFORE_CALL)
+            # First too, so that wire mode answers before moto's (or anyone's) before-send.
+            emitter.register_first("choose-signer", binding.choose_signer,
+                                   unique_id=_CHOOSE_SIGNER)
+            emitter.register_first("before-send", binding.before_send, unique_id=_BEFORE_SEND)
             emitter.__dict__[_ATTR] = binding
         return binding
 
@@ -99,6 +129,8 @@ def unbind(emitter: BaseEventHooks) -> None:
             return
         emitter.unregister("before-parameter-build", unique_id=_BEFORE_PARAMS)
         emitter.unregister("before-call", unique_id=_BEFORE_CALL)
+        emitter.unregister("choose-signer", unique_id=_CHOOSE_SIGNER)
+        emitter.unregister("before-send", unique_id=_BEFORE_SEND)
 
 
 def emitter_of(target: Any) -> BaseEventHooks:
@@ -195,9 +227,10 @@ def _watch_aiobotocore() -> None:
 def push(stub: Ec2Stub) -> None:
     """Make ``stub`` the innermost process-wide stub."""
     with _lock:
-        if not _process_stack:
-            import sys
-
+        first = not _process_stack
+        # Pushed before patching: _patch_aiobotocore only patches while a stub is active.
+        _process_stack.append(stub)
+        if first:
             from botocore.client import BaseClient
 
             _watch_aiobotocore()
@@ -205,7 +238,6 @@ def push(stub: Ec2Stub) -> None:
             aio = sys.modules.get("aiobotocore.client")
             if aio is not None:
                 _patch_aiobotocore(aio)
-        _process_stack.append(stub)
         _guard_on()
 
 

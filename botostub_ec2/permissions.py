@@ -266,7 +266,7 @@ def as_evaluator(obj: EvaluatorLike | None) -> PermissionEvaluator:
     if obj is None:
         return AllowAll()
     if hasattr(obj, "authorize"):
-        return obj  # type: ignore[return-value]
+        return obj
     if callable(obj):
         return CallableEvaluator(obj)
     raise TypeError(f"an evaluator needs an authorize(request) method or must be callable: {obj!r}")

@@ -149,7 +149,8 @@ def ec2_stub(request: pytest.FixtureRequest) -> Iterator[Ec2Stub]:
 @pytest.fixture
 def ec2_images(ec2_stub: Ec2Stub, request: pytest.FixtureRequest) -> list[ImageRecord]:
     """The image records the ``ec2_images`` marker seeded, in marker order."""
-    return request.node.stash.get(_SEEDED, [])
+    seeded: list[ImageRecord] = request.node.stash.get(_SEEDED, [])
+    return seeded
 
 
 @pytest.fixture

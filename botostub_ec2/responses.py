@@ -90,7 +90,7 @@ class StubHTTPResponse(AWSResponse):
             self._raw = raw
         self._render = render
 
-    @property  # type: ignore[override]
+    @property
     def headers(self) -> HeadersDict:
         if self._headers is None:
             self._headers = HeadersDict(self._header_source)
@@ -214,3 +214,20 @@ def rendered_error(
 
 def _is_ec2(operation: OperationModel) -> bool:
     return wire.protocol_of(operation.service_model) == "ec2"
+
+
+def wire_headers(
+    operation: OperationModel,
+    error: bool,
+    request_id: str,
+    date: str,
+    protocol_headers: Mapping[str, str],
+    payload: bytes,
+) -> dict[str, str]:
+    """The HTTP headers of a rendered answer (wire mode): EC2's exact set, or the protocol's."""
+    if _is_ec2(operation):
+        headers = (_EC2_ERROR_HEADERS if error else _EC2_SUCCESS_HEADERS).copy()
+        headers["x-amzn-requestid"] = request_id
+        headers["date"] = date
+        return headers
+    return _common_headers(request_id, date, protocol_headers, payload)

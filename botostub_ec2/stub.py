@@ -12,14 +12,17 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
-from botocore.model import OperationModel
+import botocore
+from botocore.exceptions import ReadTimeoutError, UnknownServiceError
+from botocore.model import OperationModel, OperationNotFoundError
 from botocore.validate import validate_parameters
 
-from . import checkpoints, hooks, responses, wire
+from . import checkpoints, hooks, responses, wire, wire_mode
 from .backends import MemoryBackend, StateBackend
 from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock, parse_time
 from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
+from .faults import Fault, FaultList, make_error
 from .ids import new_request_id, new_resource_id, private_ip_for
 from .models import (
     BlockDevice,
@@ -41,6 +44,9 @@ _ec2_success = responses.ec2_success
 _UNKNOWN: Any = object()
 
 F = TypeVar("F", bound=Callable[..., Any])
+_R = TypeVar("_R", bound=tuple[Any, ...])
+#: What :meth:`Ec2Stub.add_handler` takes: the call in, the parsed-form response body out.
+CustomHandler = Callable[[OperationCall], dict[str, Any]]
 
 IMAGE_STATES = frozenset(
     {"pending", "available", "invalid", "deregistered", "transient", "failed", "error", "disabled"}
@@ -92,6 +98,11 @@ class Ec2Stub:
         (EC2) the fast-path dict against botocore's own parse of the rendered wire response.
         Default: the ``BOTOSTUB_EC2_STRICT`` environment variable (``1`` turns it on).
     :param clock: time source (default: wall-clock time, which time-machine/freezegun move).
+    :param wire: answer at ``before-send`` with the service's exact HTTP response, so botocore's
+        parser, retry handler and ``after-call`` hooks run (slower; see :attr:`wire` and
+        ``docs/ecosystem.md``). Default: answer at ``before-call`` with the parsed dict.
+    :param real_retry_delays: wire mode only: let botocore sleep its retry back-off for real
+        (default: the sleeps are skipped and listed in :attr:`retry_delays`).
 
     ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
     where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
@@ -110,6 +121,8 @@ class Ec2Stub:
         passthrough: bool = False,
         strict: bool | None = None,
         clock: Clock | None = None,
+        wire: bool = False,
+        real_retry_delays: bool = False,
     ) -> None:
         if not (len(account_id) == 12 and account_id.isdigit()):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -135,6 +148,14 @@ class Ec2Stub:
         self._lock = threading.Lock()
         self._depth = 0
         self._copy_checkpoints: dict[int, CopyCheckpoints] = {}
+        self._wire = bool(wire)
+        #: Wire mode: let botocore really sleep between retries (default: skip the back-off).
+        self.real_retry_delays = real_retry_delays
+        self._retry_delays: list[float] = []
+        self._faults = FaultList()
+        if self._wire:
+            # before-call only captures the call; before-send answers it (see wire_mode).
+            self._answer = self._defer_to_wire  # type: ignore[method-assign,assignment]
 
     def __repr__(self) -> str:
         return (f"Ec2Stub(account_id={self.account_id!r}, region={self.region!r}, "
@@ -157,6 +178,8 @@ class Ec2Stub:
         hooks.push(self)
         with self._lock:
             self._depth += 1
+        if self._wire:
+            wire_mode.activate()
         return self
 
     def stop(self) -> None:
@@ -165,6 +188,8 @@ class Ec2Stub:
             raise ActivationError("stop() called on a stub that is not started")
         with self._lock:
             self._depth -= 1
+        if self._wire:
+            wire_mode.deactivate()
 
     @property
     def active(self) -> bool:
@@ -218,12 +243,16 @@ class Ec2Stub:
         hooks, as in botocore itself: attach them directly, or use process-wide activation.
         """
         hooks.attach(self, target)
+        if self._wire:
+            wire_mode.activate()
         return self
 
     def detach(self, target: Any) -> None:
         """Undo :meth:`attach` for ``target``."""
         if not hooks.detach(self, target):
             raise ActivationError(f"{self!r} is not attached to {target!r}")
+        if self._wire:
+            wire_mode.deactivate()
 
     @property
     def _handlers(self) -> dict[tuple[str, str], OperationSpec]:
@@ -243,18 +272,145 @@ class Ec2Stub:
         handler: Callable[[OperationCall], dict[str, Any]],
         *,
         write: bool = True,
+        validate: bool = True,
     ) -> None:
         """Answer ``service``'s ``operation`` with ``handler(call) -> body`` (overrides built-ins).
 
-        ``service`` is the boto3 client name (``"autoscaling"``), ``operation`` the API name
-        (``"DescribeAutoScalingGroups"``). The body is the parsed-form response without
-        ``ResponseMetadata``; raise :class:`~botostub_ec2.errors.ServiceError` to answer an error.
+        ``service`` is the boto3 client name (``"autoscaling"``, ``"ssm"``), ``operation`` the API
+        name (``"DescribeAutoScalingGroups"``); both are checked against botocore's models now, so
+        a typo fails here rather than in the test. The body is the parsed-form response without
+        ``ResponseMetadata`` (what the client method returns, as in a Stubber response). Raise
+        :class:`~botostub_ec2.errors.ServiceError` to answer an error in that service's format.
+
+        Usage::
+
+            stub.add_handler("ssm", "GetParameter", lambda call: {
+                "Parameter": {"Name": call.params["Name"], "Type": "String", "Value": "ami-0abc"}})
+
+        Each body is validated against the operation's output shape (``validate=False`` turns
+        that off for this handler) and a mismatch raises
+        :class:`~botostub_ec2.ResponseValidationError` to the caller, without changing state.
+        ``write=False`` marks a read-only operation (backends may serve those concurrently).
+
+        Services whose protocol the stub cannot render (``rest-xml``: S3, Route 53,
+        CloudFront; ``smithy-rpc-v2-cbor``) are refused with :class:`ValueError`.
         """
-        self._handlers[(service, operation)] = OperationSpec(service, operation, handler, write)
+        model = _operation_model(service, operation)
+        protocol = wire.protocol_of(model.service_model)
+        if protocol not in wire.SUPPORTED_PROTOCOLS:
+            raise ValueError(
+                f"{service}.{operation}: botostub_ec2 renders {sorted(wire.SUPPORTED_PROTOCOLS)} "
+                f"responses, not {protocol!r} ones (docs/ecosystem.md, 'Extension points'); "
+                f"let such calls pass with passthrough=True (to moto, for example)")
+        answer: Callable[[OperationCall], dict[str, Any]] = handler
+        if validate:
+            answer = _ValidatedHandler(handler, model)
+        self._handlers[(service, operation)] = OperationSpec(service, operation, answer, write)
+        self._spec_by_model.clear()
+
+    def handler(
+        self, service: str, operation: str, *, write: bool = True, validate: bool = True
+    ) -> Callable[[CustomHandler], CustomHandler]:
+        """Decorator form of :meth:`add_handler`::
+
+            @stub.handler("autoscaling", "DescribeAutoScalingGroups", write=False)
+            def groups(call):
+                return {"AutoScalingGroups": []}
+        """
+
+        def register(fn: CustomHandler) -> CustomHandler:
+            self.add_handler(service, operation, fn, write=write, validate=validate)
+            return fn
+
+        return register
+
+    def remove_handler(self, service: str, operation: str) -> None:
+        """Forget a handler added with :meth:`add_handler` (a built-in one comes back)."""
+        from .operations import load_all
+
+        builtin = load_all().get((service, operation))
+        if builtin is not None:
+            self._handlers[(service, operation)] = builtin
+        elif self._handlers.pop((service, operation), None) is None:
+            raise KeyError(f"no handler for {service}.{operation}")
         self._spec_by_model.clear()
 
     def emulates(self, service: str, operation: str) -> bool:
+        """Whether a call to ``service``'s ``operation`` would be answered by this stub."""
         return (service, operation) in self._handlers
+
+    # -- wire mode and fault injection ------------------------------------------------------------
+
+    @property
+    def wire(self) -> bool:
+        """True if the stub answers at ``before-send`` (set when the stub is built)."""
+        return self._wire
+
+    @property
+    def retry_delays(self) -> list[float]:
+        """Wire mode: the back-off delays (seconds) botocore asked for after this stub's answers."""
+        return list(self._retry_delays)
+
+    def inject(
+        self,
+        operation: str,
+        error: str | ServiceError | None = None,
+        *,
+        status: int | None = None,
+        message: str | None = None,
+        times: int | None = 1,
+        latency: float = 0.0,
+        service: str = "ec2",
+        when: Callable[[OperationCall], bool] | None = None,
+    ) -> Fault:
+        """Make the next ``times`` calls of ``operation`` fail with ``error`` and/or be slow.
+
+        ``operation`` is the API name (``"DescribeImages"``; ``"*"`` for every operation of
+        ``service``, ``service="*"`` for every service). ``error`` is an error code: the
+        transient EC2 codes get EC2's status and message (``RequestLimitExceeded``: 503
+        ``Request limit exceeded.``; ``InternalError``: 500; see
+        :data:`botostub_ec2.faults.EC2_FAULTS`), any other code needs ``status`` (default 400)
+        and ``message``; or pass a :class:`ServiceError`. ``times=None`` keeps the fault until
+        :meth:`clear_faults` or :meth:`Fault.cancel`. ``latency`` delays each matching call by
+        that many real seconds (``asyncio.sleep`` for aiobotocore clients), and ends in
+        botocore's ``ReadTimeoutError`` when it exceeds the client's ``read_timeout``.
+        ``when(call)`` narrows the fault to some calls (``call.params``, ``call.region``,
+        ``call.account_id``)::
+
+            stub.inject("DeregisterImage", "RequestLimitExceeded", times=2,
+                        when=lambda call: call.params["ImageId"] == image_id)
+
+        An injected error answers instead of the operation, so it changes no state. In the
+        default fast mode botocore does not retry, so the error reaches the caller at once; in
+        wire mode botocore's retry handler sees it and retries as configured.
+        """
+        if operation != "*" and service != "*" and (service, operation) not in self._handlers:
+            raise ValueError(f"{self!r} does not answer {service}.{operation}: there is nothing to "
+                             f"inject into (add a handler first)")
+        if times is not None and times < 1:
+            raise ValueError(f"times must be at least 1 (or None for every call), got {times}")
+        if latency < 0:
+            raise ValueError(f"latency must not be negative, got {latency}")
+        fault_error = make_error(service, error, status, message)
+        if fault_error is None and not latency:
+            raise ValueError("inject() needs error=, latency=, or both")
+        fault = Fault(service, operation, fault_error, float(latency), times, when)
+        self._faults.add(fault)
+        if not self._wire:
+            # Fast mode: check faults before answering (only stubs with faults pay for it).
+            self._answer = self._answer_with_faults  # type: ignore[method-assign]
+        return fault
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The injected faults that still apply to some call."""
+        return self._faults.active()
+
+    def clear_faults(self) -> None:
+        """Disarm every injected fault."""
+        self._faults.clear()
+        if not self._wire:
+            self.__dict__.pop("_answer", None)
 
     # -- seeding ----------------------------------------------------------------------------------
 
@@ -496,7 +652,7 @@ class Ec2Stub:
         with self.backend.transaction(write=False) as tx:
             return list(tx.scan(InstanceRecord, region or self.region))
 
-    def _lookup(self, kind: type[Any], key: str, region: str | None) -> Any:
+    def _lookup(self, kind: type[_R], key: str, region: str | None) -> _R | None:
         with self.backend.transaction(write=False) as tx:
             if region is not None:
                 return tx.get(kind, region, key)
@@ -621,6 +777,101 @@ class Ec2Stub:
         self._record(call, error.code, error.status, request_id)
         return answer
 
+    def _answer_with_faults(
+        self,
+        pending: tuple[Ec2Stub, OperationSpec, Mapping[str, Any]],
+        model: OperationModel,
+        request_dict: Mapping[str, Any],
+        request_signer: Any,
+        context: Any,
+    ) -> Any:
+        """Fast mode with faults armed: a matching fault answers instead of the operation."""
+        spec, params = pending[1], pending[2]
+        region = context.get("client_region") or self.region
+        principal = self._principal_for(request_signer) if self._principals else self.principal
+        call = OperationCall(self, spec.service, spec.name, params, region, principal)
+        fault = self._faults.take(call)
+        if fault is None:
+            return Ec2Stub._answer(self, pending, model, request_dict, request_signer, context)
+        url = request_dict.get("url", "")
+
+        def answer() -> Any:
+            if fault.error is None:
+                return Ec2Stub._answer(self, pending, model, request_dict, request_signer, context)
+            return self._answer_error(call, model, fault.error, request_dict, new_request_id())
+
+        if not fault.latency:
+            return answer()
+        delay, timed_out = _delay(fault.latency, wire_mode.read_timeout_of(context))
+        if wire_mode.is_async_signer(request_signer):
+            if timed_out:
+                return wire_mode.async_then(delay, _timed_out, url)
+            return wire_mode.async_then(delay, answer)
+        wire_mode.sleep(delay)
+        if timed_out:
+            _timed_out(url)
+        return answer()
+
+    def _defer_to_wire(
+        self,
+        pending: tuple[Ec2Stub, OperationSpec, Mapping[str, Any]],
+        model: OperationModel,
+        request_dict: Mapping[str, Any],
+        request_signer: Any,
+        context: Any,
+    ) -> None:
+        """Wire mode's ``before-call``: note the call; botocore goes on to ``before-send``."""
+        region = context.get("client_region") or self.region
+        principal = self._principal_for(request_signer) if self._principals else self.principal
+        context[wire_mode.CONTEXT_KEY] = wire_mode.WireCall(
+            self, pending[1], pending[2], model, region, principal,
+            wire_mode.is_async_signer(request_signer), wire_mode.read_timeout_of(context),
+        )
+
+    def _answer_on_wire(self, wire_call: wire_mode.WireCall, request: Any) -> Any:
+        """Wire mode's ``before-send``: one attempt, answered with an HTTP response."""
+        spec = wire_call.spec
+        call = OperationCall(self, spec.service, spec.name, wire_call.params, wire_call.region,
+                             wire_call.principal)
+        fault = self._faults.take(call) if self._faults else None
+        url = request.url
+        if fault is None or not fault.latency:
+            return self._respond_on_wire(call, wire_call, url, fault)
+        delay, timed_out = _delay(fault.latency, wire_call.read_timeout)
+        if wire_call.asynchronous:
+            if timed_out:
+                return wire_mode.async_then(delay, _timed_out, url)
+            return wire_mode.async_then(delay, self._respond_on_wire, call, wire_call, url, fault)
+        wire_mode.sleep(delay)
+        if timed_out:
+            # botocore catches it at before-send and may retry, as after a socket timeout.
+            _timed_out(url)
+        return self._respond_on_wire(call, wire_call, url, fault)
+
+    def _respond_on_wire(
+        self, call: OperationCall, wire_call: wire_mode.WireCall, url: str, fault: Fault | None
+    ) -> Any:
+        model = wire_call.model
+        body: dict[str, Any] | None = None
+        error: ServiceError | None = None
+        if fault is not None and fault.error is not None:
+            error = fault.error
+        else:
+            try:
+                with self.backend.transaction(write=wire_call.spec.write) as tx:
+                    call.tx = tx
+                    body = wire_call.spec.handler(call)
+            except ServiceError as raised:
+                error = raised
+            if body is not None and self.strict:
+                self._validate(model, body)
+        request_id = new_request_id()
+        date = responses.http_date(self.clock.timestamp())
+        status, headers, payload = wire_mode.render(model, body, error, request_id, date)
+        self._record(call, error.code if error is not None else None, status, request_id)
+        wire_mode.claim_next_sleep(self)
+        return wire_mode.http_response(url, status, headers, payload, wire_call.asynchronous)
+
     def _record(self, call: OperationCall, error_code: str | None, status: int, rid: str) -> None:
         # A plain tuple here; `calls` makes Call records when someone reads them.
         self._calls.append((call.service, call.operation, call.params, call.region,
@@ -652,6 +903,60 @@ class Ec2Stub:
             raise ResponseValidationError(
                 f"{model.name}: fast-path answer differs from botocore's parse of the wire "
                 f"response:\n ours:   {parsed!r}\n parsed: {reparsed!r}")
+
+
+def _delay(latency: float, read_timeout: float | None) -> tuple[float, bool]:
+    """How long an injected latency waits, and whether the client gives up (read timeout) first."""
+    if read_timeout is not None and latency > read_timeout:
+        return read_timeout, True
+    return latency, False
+
+
+def _timed_out(url: str) -> None:
+    raise ReadTimeoutError(endpoint_url=url)
+
+
+_models_lock = threading.Lock()
+_model_session: Any = None
+
+
+def _operation_model(service: str, operation: str) -> OperationModel:
+    """botocore's model of ``service``'s ``operation`` (for custom handlers; loaded once)."""
+    global _model_session
+    with _models_lock:
+        if _model_session is None:
+            from botocore.session import get_session
+
+            _model_session = get_session()
+        try:
+            service_model = _model_session.get_service_model(service)
+        except UnknownServiceError as exc:
+            raise ValueError(f"botocore knows no service {service!r}") from exc
+    try:
+        return service_model.operation_model(operation)  # type: ignore[no-any-return]
+    except OperationNotFoundError as exc:
+        raise ValueError(f"{service} has no operation {operation!r} (botocore "
+                         f"{botocore.__version__})") from exc
+
+
+class _ValidatedHandler:
+    """A custom handler whose every success body is checked against the output shape."""
+
+    __slots__ = ("__wrapped__", "_model")
+
+    def __init__(self, handler: Callable[[OperationCall], dict[str, Any]],
+                 model: OperationModel) -> None:
+        self.__wrapped__ = handler
+        self._model = model
+
+    def __call__(self, call: OperationCall) -> dict[str, Any]:
+        body = self.__wrapped__(call)
+        if not isinstance(body, dict):
+            raise ResponseValidationError(
+                f"{self._model.name}: a handler returns the response body as a dict, got "
+                f"{type(body).__name__}")
+        Ec2Stub._validate(self._model, body)
+        return body
 
 
 def _as_principal(value: str | Principal) -> Principal:

@@ -84,7 +84,7 @@ def _xml(shape: Shape, value: Any, name: str, out: list[str], list_item: str) ->
     kind = shape.type_name
     if kind == "structure":
         out.append(f"<{name}>")
-        for member_name, member in shape.members.items():
+        for member_name, member in shape.members.items():  # type: ignore[attr-defined]
             member_value = value.get(member_name)
             if member_value is None:
                 continue
@@ -130,7 +130,7 @@ def _xml(shape: Shape, value: Any, name: str, out: list[str], list_item: str) ->
 def _xml_members(shape: Shape | None, body: Mapping[str, Any], out: list[str], list_item: str) -> None:
     if shape is None:
         return
-    for member_name, member in shape.members.items():
+    for member_name, member in shape.members.items():  # type: ignore[attr-defined]
         value = body.get(member_name)
         if value is not None:
             _xml(member, value, member.serialization.get("name", member_name), out, list_item)
@@ -177,7 +177,7 @@ def _json_value(shape: Shape, value: Any) -> Any:
     kind = shape.type_name
     if kind == "structure":
         result = {}
-        for member_name, member in shape.members.items():
+        for member_name, member in shape.members.items():  # type: ignore[attr-defined]
             member_value = value.get(member_name)
             if member_value is not None:
                 key = member.serialization.get("name", member_name)
@@ -302,7 +302,8 @@ def parse(
         "body": body,
         "context": {"operation_name": operation.name},
     }
-    parsed: dict[str, Any] = parser.parse(response, operation.output_shape)
+    # A None shape (no output) parses to the metadata alone.
+    parsed: dict[str, Any] = parser.parse(response, operation.output_shape)  # type: ignore[arg-type]
     if status >= 300:
         code = parsed.get("Error", {}).get("Code")
         error_shape = operation.service_model.shape_for_error_code(code) if code else None

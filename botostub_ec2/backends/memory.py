@@ -172,7 +172,7 @@ def _plan(kind: type[Any]) -> _Plan:
     cached = _plans.get(kind)
     if cached is not None and cached[0] == len(specs):
         return cached[1]
-    fields = kind._fields  # type: ignore[attr-defined]
+    fields = kind._fields
     plan: _Plan = tuple(
         (name, tuple(fields.index(f) for f in spec.fields), spec.values)
         for name, spec in specs.items()

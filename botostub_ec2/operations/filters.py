@@ -96,18 +96,31 @@ def compile_filters(
             _check_escapes(value)
         if name.startswith("tag:"):
             key = name[4:]
-            checks.append(
-                lambda r, key=key, values=values: key in tags(r) and _any_match(values, (tags(r)[key],))
-            )
+            # Defaults bind this entry's key and values (a closure would see the last entry's).
+            def tag_check(r: Any, key: str = key, values: list[Any] = values) -> bool:
+                return key in tags(r) and _any_match(values, (tags(r)[key],))
+
+            checks.append(tag_check)
         elif name == "tag-key":
-            checks.append(lambda r, values=values: _any_match(values, tags(r).keys()))
+            def key_check(r: Any, values: list[Any] = values) -> bool:
+                return _any_match(values, tags(r).keys())
+
+            checks.append(key_check)
         elif name == "tag-value":
-            checks.append(lambda r, values=values: _any_match(values, tags(r).values()))
+            def value_check(r: Any, values: list[Any] = values) -> bool:
+                return _any_match(values, tags(r).values())
+
+            checks.append(value_check)
         else:
             extract = spec.get(name)
             if extract is None:
                 raise invalid_filter(name)
-            checks.append(lambda r, extract=extract, values=values: _any_match(values, extract(r)))
+
+            def field_check(r: Any, extract: Callable[[Any], Any] = extract,
+                            values: list[Any] = values) -> bool:
+                return _any_match(values, extract(r))
+
+            checks.append(field_check)
     if not checks:
         return lambda record: True
     return lambda record: all(check(record) for check in checks)

@@ -71,7 +71,7 @@ def find_owned_image(call: OperationCall, raw_id: str) -> ImageRecord:
 
 
 def owner_key(owner_id: str, owner_alias: str | None) -> str:
-    return owner_alias if owner_alias in _OWNER_ALIASES else owner_id  # type: ignore[return-value]
+    return owner_alias if owner_alias in _OWNER_ALIASES else owner_id
 
 
 def image_context(call: OperationCall, image: ImageRecord) -> dict[str, ContextValue]:

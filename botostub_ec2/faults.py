@@ -1,0 +1,187 @@
+"""Fault injection: make the next calls of an operation fail, or answer slowly.
+
+A :class:`Fault` is armed with :meth:`Ec2Stub.inject <botostub_ec2.Ec2Stub.inject>`::
+
+    stub.inject("DescribeImages", error="RequestLimitExceeded", times=2)   # 503, EC2's message
+    stub.inject("DeregisterImage", error="InternalError")                   # 500
+    stub.inject("CreateTags", error="Custom.Code", status=409, message="nope")
+    stub.inject("DescribeImages", latency=0.2)                              # slow, then answers
+    stub.inject("DeregisterImage", error="RequestLimitExceeded",
+                when=lambda call: call.params["ImageId"] == image.image_id)
+
+A fault answers *instead of* the emulated operation: the handler does not run, so an injected
+error changes no state (as when the service refused the request before acting on it). A fault with
+only ``latency`` delays the call, which then runs normally.
+
+How a fault surfaces depends on the stub's mode (see ``docs/ecosystem.md``):
+
+* fast mode (default): the answer is handed to botocore at ``before-call``, which never retries,
+  so the error reaches the caller at once (``RetryAttempts`` 0);
+* wire mode (``Ec2Stub(wire=True)``): the HTTP response is handed to botocore at ``before-send``;
+  botocore's parser and retry handler run, so a retryable fault is retried (legacy, ``standard``
+  and ``adaptive`` modes alike) and ``RetryAttempts`` / ``MaxAttemptsReached`` are botocore's own.
+  A ``latency`` longer than the client's ``read_timeout`` ends in botocore's
+  ``ReadTimeoutError`` after ``read_timeout`` seconds, which botocore retries too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .errors import ServiceError
+
+if TYPE_CHECKING:
+    from .operations import OperationCall
+
+#: ``code -> (HTTP status, message)`` of the transient EC2 errors worth injecting (evidence in
+#: docs/fidelity/ecosystem.md): throttling and internal errors are seen in real captures; the two
+#: "unavailable" codes follow the EC2 error-code reference (inferred).
+EC2_FAULTS: dict[str, tuple[int, str]] = {
+    "RequestLimitExceeded": (503, "Request limit exceeded."),
+    "InternalError": (500, "An internal error has occurred"),
+    "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
+    "Unavailable": (503, "The server is overloaded and can't handle the request."),
+}
+
+#: Transient errors of the other protocols (json, query, rest-json services).
+GENERIC_FAULTS: dict[str, tuple[int, str]] = {
+    "ThrottlingException": (400, "Rate exceeded"),
+    "Throttling": (400, "Rate exceeded"),
+    "TooManyRequestsException": (429, "Too Many Requests"),
+    "InternalFailure": (500, "An internal error occurred."),
+    "InternalServerError": (500, "An internal error occurred."),
+    "InternalServerException": (500, "An internal error occurred."),
+    "ServiceUnavailable": (503, "Service Unavailable"),
+    "ServiceUnavailableException": (503, "Service Unavailable"),
+}
+
+FaultPredicate = Callable[["OperationCall"], bool]
+
+
+class Fault:
+    """One armed fault. Returned by :meth:`Ec2Stub.inject`; :meth:`cancel` disarms it early.
+
+    :ivar service: the boto3 service name it applies to (``"ec2"``), or ``"*"``.
+    :ivar operation: the operation name (``"DescribeImages"``), or ``"*"`` for every operation.
+    :ivar error: the error it answers with, or None (latency only).
+    :ivar latency: seconds each matching call is delayed.
+    :ivar remaining: how many more calls it applies to (None: until cancelled).
+    :ivar hits: how many calls it has applied to so far.
+    """
+
+    __slots__ = ("error", "hits", "latency", "operation", "remaining", "service", "when")
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        error: ServiceError | None,
+        latency: float,
+        times: int | None,
+        when: FaultPredicate | None,
+    ) -> None:
+        self.service = service
+        self.operation = operation
+        self.error = error
+        self.latency = latency
+        self.remaining = times
+        self.when = when
+        self.hits = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+    def matches(self, call: OperationCall) -> bool:
+        if self.exhausted:
+            return False
+        if self.operation != "*" and self.operation != call.operation:
+            return False
+        if self.service != "*" and self.service != call.service:
+            return False
+        return self.when is None or bool(self.when(call))
+
+    def cancel(self) -> None:
+        """Apply to no further call."""
+        self.remaining = 0
+
+    def __repr__(self) -> str:
+        what = f"{self.error.code}/{self.error.status}" if self.error else "no error"
+        return (f"Fault({self.service}.{self.operation}: {what}, latency={self.latency}, "
+                f"remaining={self.remaining}, hits={self.hits})")
+
+
+def make_error(
+    service: str,
+    error: str | ServiceError | None,
+    status: int | None,
+    message: str | None,
+) -> ServiceError | None:
+    """The :class:`ServiceError` a fault answers with (known codes get their status/message)."""
+    if error is None:
+        if status is not None or message is not None:
+            raise ValueError("status= and message= need error= (the error code)")
+        return None
+    if isinstance(error, ServiceError):
+        if status is not None or message is not None:
+            raise ValueError("pass status/message inside the ServiceError, not next to it")
+        return error
+    if not isinstance(error, str) or not error:
+        raise TypeError(f"error must be an error code or a ServiceError, got {error!r}")
+    table = EC2_FAULTS if service in ("ec2", "*") else GENERIC_FAULTS
+    known_status, known_message = table.get(error, (400, f"{error} (injected by botostub_ec2)"))
+    if status is not None and not 300 <= status <= 599:
+        raise ValueError(f"an error answer needs an HTTP status from 300 to 599, got {status}")
+    if message == "":
+        # AWS always sends one, and botocore parses an empty <Message/> as None.
+        raise ValueError("message must not be empty")
+    return ServiceError(
+        error,
+        message if message is not None else known_message,
+        status if status is not None else known_status,
+    )
+
+
+class FaultList:
+    """The faults armed on one stub, consumed under a lock (calls may come from many threads)."""
+
+    __slots__ = ("_faults", "_lock")
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    def __len__(self) -> int:
+        return len(self._faults)
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return [fault for fault in self._faults if not fault.exhausted]
+
+    def take(self, call: OperationCall) -> Fault | None:
+        """The first armed fault matching ``call``, with one use consumed (oldest first)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(call):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                    fault.hits += 1
+                    break
+            else:
+                return None
+            # Forget exhausted faults so the list stays short.
+            self._faults = [f for f in self._faults if not f.exhausted]
+            return fault
