@@ -44,6 +44,7 @@ from .permissions import (
     PermissionEvaluator,
     Principal,
 )
+from . import model_cache
 from .stub import Ec2Stub, ResponseValidationError, stub_for
 
 if TYPE_CHECKING:

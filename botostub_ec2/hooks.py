@@ -233,6 +233,9 @@ def push(stub: Ec2Stub) -> None:
         if first:
             from botocore.client import BaseClient
 
+            from . import model_cache
+
+            model_cache.enable()
             _watch_aiobotocore()
             _patch(BaseClient, "_make_api_call", _make_api_call_wrapper, _patches)
             aio = sys.modules.get("aiobotocore.client")
@@ -251,7 +254,10 @@ def pop(stub: Ec2Stub) -> bool:
         else:
             return False
         if not _process_stack:
+            from . import model_cache
+
             _unpatch(_patches)
+            model_cache.disable()
             for emitter in list(_bound_emitters):
                 binding = _binding_of(emitter)
                 if binding is None or not binding.attached:
