@@ -34,7 +34,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
-from types import MappingProxyType
 from typing import IO, Any, NamedTuple
 
 from .backends import StateBackend
@@ -43,6 +42,7 @@ from .errors import BotostubError
 from .models import (
     EMPTY_TAGS,
     BlockDevice,
+    FrozenMapping,
     ImageRecord,
     InstanceRecord,
     SnapshotRecord,
@@ -91,7 +91,7 @@ def _tags(item: Mapping[str, Any], where: str) -> Mapping[str, str]:
     if not tags:
         return EMPTY_TAGS
     try:
-        return MappingProxyType({tag["Key"]: tag.get("Value", "") for tag in tags})
+        return FrozenMapping({tag["Key"]: tag.get("Value", "") for tag in tags})
     except (TypeError, KeyError) as exc:
         raise InventoryError(f"{where}: Tags must be a list of {{Key, Value}}") from exc
 

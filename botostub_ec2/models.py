@@ -14,18 +14,64 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import itemgetter
-from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar, Union
+from typing import Any, Generic, NamedTuple, TypeVar, Union
 
-EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+K = TypeVar("K")
+V = TypeVar("V")
 _first = itemgetter(0)
+
+
+class FrozenMapping(Mapping[K, V], Generic[K, V]):
+    """A read-only, hashable, picklable mapping (records' tags).
+
+    Compares equal to a dict with the same items; ``dict(frozen)`` gives a mutable copy.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V] | Any = ()) -> None:
+        self._data: dict[K, V] = dict(data)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMapping):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data,))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+EMPTY_TAGS: Mapping[str, str] = FrozenMapping()
 
 
 def freeze_tags(tags: Mapping[str, str] | None) -> Mapping[str, str]:
     """Return a read-only copy of ``tags`` (shared empty mapping when there are none)."""
     if not tags:
         return EMPTY_TAGS
-    return MappingProxyType(dict(tags))
+    return FrozenMapping(tags)
 
 
 class BlockDevice(NamedTuple):

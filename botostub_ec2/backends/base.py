@@ -51,7 +51,8 @@ class StateBackend(Protocol):
     """Hands out transactions; thread-safe."""
 
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
-        """Open a transaction; ``write=False`` promises no writes (backends may share readers)."""
+        """Open a transaction; ``write=False`` promises no writes: the backend refuses any
+        (raises) and may serve such transactions concurrently."""
         ...
 
     def close(self) -> None:

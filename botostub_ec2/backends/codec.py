@@ -8,7 +8,7 @@ kind is seen (no per-call introspection):
 * ``str``, ``int``, ``float``, ``bool``, ``None``, ``Any`` (stored as JSON as they are);
 * ``datetime`` / ``date`` (ISO 8601; naive stays naive, the offset is kept), ``bytes`` (base64),
   :class:`~enum.Enum` subclasses (by value);
-* ``Mapping[K, V]`` (read back as a read-only :class:`~types.MappingProxyType`), ``dict[K, V]``
+* ``Mapping[K, V]`` (read back as a read-only :class:`~botostub_ec2.models.FrozenMapping`), ``dict[K, V]``
   (a plain dict), with ``str`` keys;
 * ``tuple[X, ...]``, ``tuple[X, Y]``, ``list[X]``, ``frozenset[X]``, ``set[X]``;
 * nested NamedTuples (``BlockDevice``), ``Optional`` / ``X | None`` and other unions.
@@ -35,6 +35,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import BotostubError
+from ..models import FrozenMapping
 
 Converter = Callable[[Any], Any]
 
@@ -186,7 +187,7 @@ def _compile(hint: Any, where: str) -> tuple[Converter | None, Converter | None]
         return None, None
     if origin is typing.Union or origin is types.UnionType:
         return _compile_union(args, where)
-    if origin in (Mapping, dict, typing.Mapping, dict, types.MappingProxyType) or (
+    if origin in (Mapping, dict, typing.Mapping, dict, types.MappingProxyType, FrozenMapping) or (
         origin is not None and isinstance(origin, type) and issubclass(origin, Mapping)
     ):
         key_hint, value_hint = args if args else (str, Any)
@@ -267,7 +268,7 @@ def _mapping_codec(
     def decode(value: Any) -> Any:
         if decode_value is not None:
             value = {k: (decode_value(v) if v is not None else None) for k, v in value.items()}
-        return types.MappingProxyType(value) if read_only else value
+        return FrozenMapping(value) if read_only else value
 
     return encode, decode
 

@@ -36,13 +36,15 @@ class MemoryBackend:
         self._tables: dict[type[Any], _Table] = {}
         self._indexes: dict[type[Any], _IndexTable] = {}
         self._closed = False
+        #: The index plan each kind's indexes were last built for (see _indexed).
+        self._built_plans: dict[type[Any], _Plan] = {}
         self._checkpoints: dict[tuple[str, int, int], tuple[Any, Any]] = {}
         self._checkpoint_seq = 0
 
     def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         if self._closed:
             raise RuntimeError("MemoryBackend is closed")
-        return _MemoryTransaction(self)
+        return _MemoryTransaction(self, write)
 
     def close(self) -> None:
         with self._lock:
@@ -115,9 +117,28 @@ class MemoryBackend:
             rows.pop(key, None)
         else:
             rows[key] = new
-        plan = _plan(kind)
+        plan = self._indexed(kind)
         if plan:
             self._reindex(kind, region, key, old, new, plan)
+
+    def _indexed(self, kind: type[Any]) -> _Plan:
+        """The kind's index plan, building any index registered since this backend last looked
+        (an index added at runtime must also find the records stored before it existed)."""
+        plan = _plan(kind)
+        if self._built_plans.get(kind) is not plan:
+            by_kind = self._indexes.setdefault(kind, {})
+            for region, rows in self._tables.get(kind, {}).items():
+                by_region = by_kind.setdefault(region, {})
+                for name, _, values in plan:
+                    if name in by_region:
+                        continue
+                    entries: dict[str, dict[str, None]] = {}
+                    for key, record in rows.items():
+                        for value in values(record):
+                            entries.setdefault(value, {})[key] = None
+                    by_region[name] = entries
+            self._built_plans[kind] = plan
+        return plan
 
     def _reindex(
         self, kind: type[Any], region: str, key: str, old: Any, new: Any, plan: _Plan
@@ -182,10 +203,11 @@ def _plan(kind: type[Any]) -> _Plan:
 
 
 class _MemoryTransaction:
-    __slots__ = ("_backend", "_undo")
+    __slots__ = ("_backend", "_undo", "_write")
 
-    def __init__(self, backend: MemoryBackend) -> None:
+    def __init__(self, backend: MemoryBackend, write: bool = True) -> None:
         self._backend = backend
+        self._write = write
         # (kind, region, key) -> version before this transaction first touched it
         self._undo: dict[tuple[type[Any], str, str], Any] | None = None
 
@@ -231,6 +253,8 @@ class _MemoryTransaction:
         return rows.get(key) if rows is not None else None
 
     def put(self, record: Any) -> None:
+        if not self._write:
+            raise RuntimeError("put() in a read-only transaction (transaction(write=False))")
         kind, region, key = type(record), record.region, record.key
         backend = self._backend
         rows = backend._rows(kind, region)
@@ -242,11 +266,13 @@ class _MemoryTransaction:
         if slot not in undo:
             undo[slot] = current
         rows[key] = record
-        plan = _plan(kind)
+        plan = backend._indexed(kind)
         if plan:
             backend._reindex(kind, region, key, current, record, plan)
 
     def delete(self, kind: type[Any], region: str, key: str) -> None:
+        if not self._write:
+            raise RuntimeError("delete() in a read-only transaction (transaction(write=False))")
         current = self._backend._rows(kind, region).get(key)
         if current is None:
             return
@@ -266,7 +292,14 @@ class _MemoryTransaction:
         if entries is None:
             if index not in INDEXES.get(kind, _NO_INDEXES):
                 raise KeyError(f"{kind.__name__} has no index {index!r}")
-            return []
+            if kind not in self._backend._tables:
+                return []
+            # Registered after records of this kind were stored: build it now.
+            self._backend._indexed(kind)
+            by_region = self._backend._indexes.get(kind, {}).get(region)
+            entries = by_region.get(index) if by_region is not None else None
+            if entries is None:
+                return []
         keys = entries.get(value)
         if not keys:
             return []

@@ -24,6 +24,7 @@ the backend lacks them.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -498,6 +499,44 @@ class BackendConformance:
         with backend.transaction(write=False) as tx:
             assert keys(tx.find(Rule, REGION, "resource_type", "EBS_SNAPSHOT")) == ["r1", "r2"]
             assert tx.find(Rule, REGION, "resource_type", "EC2_IMAGE") == []
+
+    def test_index_registered_after_records_exist(self, backend: StateBackend) -> None:
+        class Late(NamedTuple):
+            late_id: str
+            region: str
+            colour: str = ""
+
+            @property
+            def key(self) -> str:
+                return self.late_id
+
+        register_kind(Late)
+        with backend.transaction() as tx:
+            tx.put(Late("a", REGION, "red"))
+            tx.put(Late("b", REGION, "blue"))
+        register_kind(Late, {"colour": Index(("colour",), lambda r: (r.colour,))})
+        with backend.transaction(write=False) as tx:
+            assert keys(tx.find(Late, REGION, "colour", "red")) == ["a"]
+        with backend.transaction() as tx:
+            tx.put(Late("c", REGION, "red"))
+        with backend.transaction(write=False) as tx:
+            assert keys(tx.find(Late, REGION, "colour", "red")) == ["a", "c"]
+
+    def test_write_in_a_read_only_transaction_is_refused(self, backend: StateBackend) -> None:
+        record = Counter("c1", REGION, 1)
+        with pytest.raises(Exception), backend.transaction(write=False) as tx:
+            tx.put(record)
+        with backend.transaction(write=False) as tx:
+            assert tx.get(Counter, REGION, "c1") is None
+
+    def test_records_read_back_can_be_pickled(self, backend: StateBackend) -> None:
+        record = ImageRecord("ami-0123456789abcdef0", REGION, ACCOUNT, "web", creation_date=T0,
+                             tags=freeze_tags({"team": "web"}))
+        with backend.transaction() as tx:
+            tx.put(record)
+        with backend.transaction(write=False) as tx:
+            got = tx.get(ImageRecord, REGION, record.image_id)
+        assert pickle.loads(pickle.dumps(got)) == record
 
     # -- checkpoints (optional) ---------------------------------------------------------------
 

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Optional, Union
 
 import pytest
@@ -19,7 +18,7 @@ from botostub_ec2.backends import BackendBusyError, BackendError, BackendSchemaE
 from botostub_ec2.backends import sqlite as sqlite_module
 from botostub_ec2.backends.codec import CodecError, RecordCodec
 from botostub_ec2.backends.sqlite import SqliteBackend
-from botostub_ec2.models import Index, register_kind
+from botostub_ec2.models import FrozenMapping, Index, register_kind
 from botostub_ec2.testing.conformance import REGION, image, read, rich_image
 
 
@@ -190,7 +189,7 @@ class Everything(NamedTuple):
     ratio: float = 1.0
     count: int = 0
     flag: bool = False
-    mapping: Mapping[str, str] = MappingProxyType({})
+    mapping: Mapping[str, str] = FrozenMapping({})
     plain: dict[str, int] = {}
     nested: tuple[Inner, ...] = ()
     pairs: tuple[tuple[str, int], ...] = ()
@@ -216,7 +215,7 @@ NOW = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
 @pytest.mark.parametrize("record", [
     Everything("t1", REGION),
     Everything("t2", REGION, NOW, date(2024, 1, 2), b"\x00\xff", Color.BLUE, 2.5, 3, True,
-               MappingProxyType({"a": "b"}), {"x": 1}, (Inner("i", NOW), Inner("j")),
+               FrozenMapping({"a": "b"}), {"x": 1}, (Inner("i", NOW), Inner("j")),
                (("a", 1), ("b", 2)), ("z", NOW), ["p", "q"], frozenset({"m", "n"}), "text",
                NOW, Inner("k", NOW), "b", {"free": [1, "form"]}),
     Everything("t3", REGION, either=7, when_or_text="not a time", ratio=1, count=1),
