@@ -365,11 +365,12 @@ def run_scale(quick: bool) -> dict[str, Any]:
     for size in sizes:
         stub = Ec2Stub()
         ids = [stub.add_image(f"img-{i}").image_id for i in range(size)]
+        calls = min(n, size)
         with stub:
             probe = ids[size // 2]
-            describe = _time_calls(lambda: client.describe_images(ImageIds=[probe]), n)
-            victims = iter(ids[:n])
-            deregister = _time_calls(lambda: client.deregister_image(ImageId=next(victims)), n)
+            describe = _time_calls(lambda: client.describe_images(ImageIds=[probe]), calls)
+            victims = iter(ids[:calls])
+            deregister = _time_calls(lambda: client.deregister_image(ImageId=next(victims)), calls)
         per_size[size] = {"describe": describe, "deregister": deregister}
         rows.append({"scenario": f"{size:>7} images", "deregister_us": deregister * 1e6,
                      "describe_by_id_us": describe * 1e6})

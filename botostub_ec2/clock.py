@@ -42,6 +42,7 @@ class Clock:
     def __init__(self, start: datetime | str | None = None) -> None:
         self._lock = threading.Lock()
         self._offset = _ZERO
+        self._last: tuple[int, datetime] = (-1, datetime.min)
         self._frozen: datetime | None = _parse(start) if start is not None else None
 
     def now(self) -> datetime:
@@ -49,8 +50,15 @@ class Clock:
         frozen = self._frozen
         if frozen is not None:
             return frozen + self._offset
-        # time.time() (which time-machine and freezegun both move), cut to the millisecond.
-        now = _fromtimestamp(int(time.time() * 1000) / 1000, _UTC)
+        # time.time() (which time-machine and freezegun both move), cut to the millisecond; calls
+        # within the same millisecond share one datetime (they are immutable).
+        ms = int(time.time() * 1000)
+        cached = self._last
+        if cached[0] == ms:
+            now = cached[1]
+        else:
+            now = _fromtimestamp(ms / 1000, _UTC)
+            self._last = (ms, now)
         if self._offset is not _ZERO:
             now += self._offset
         return now

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 import os
 import random
-import threading
 
 from .errors import Ec2Errors
 
@@ -89,28 +89,27 @@ def private_ip_for(instance_id: str) -> str:
     return f"172.31.{low >> 8}.{max(low & 0xFF, 4)}"
 
 
-class RequestIds:
-    """UUID4-shaped request ids at a fraction of ``uuid.uuid4()``'s cost.
-
-    A random, version-4 prefix per process plus a counter: unique within the process, and across
-    processes (the prefix is drawn again after ``fork``).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._reset()
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        r = random.Random(os.urandom(16))
-        a, b, c, d = r.getrandbits(32), r.getrandbits(16), r.getrandbits(12), r.getrandbits(12)
-        self._prefix = f"{a:08x}-{b:04x}-4{c:03x}-{0x8 | (d >> 10):x}{d & 0x3FF:03x}-"
-        self._counter = itertools.count(r.getrandbits(40))
-
-    def __call__(self) -> str:
-        # itertools.count is atomic under the GIL; no lock needed on the hot path.
-        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
+_request_prefix = ""
+_request_counter: Iterator[int] = itertools.count()
 
 
-new_request_id = RequestIds()
+def _reset_request_ids() -> None:
+    """A random, version-4 prefix per process plus a counter: request ids are unique within the
+    process, and across processes (drawn again after ``fork``)."""
+    global _request_prefix, _request_counter
+    r = random.Random(os.urandom(16))
+    a, b, c, d = r.getrandbits(32), r.getrandbits(16), r.getrandbits(12), r.getrandbits(12)
+    _request_prefix = f"{a:08x}-{b:04x}-4{c:03x}-{0x8 | (d >> 10):x}{d & 0x3FF:03x}-"
+    # 40 random bits leave 2**47 ids before the 12 hex digits could overflow.
+    _request_counter = itertools.count(r.getrandbits(40))
+
+
+def new_request_id() -> str:
+    """A UUID4-shaped request id at a fraction of ``uuid.uuid4()``'s cost."""
+    # itertools.count is atomic under the GIL: no lock on the hot path.
+    return "%s%012x" % (_request_prefix, next(_request_counter))
+
+
+_reset_request_ids()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_request_ids)

@@ -1,0 +1,133 @@
+"""Per-call cost in CPU instructions (valgrind), a measure a noisy or shared machine cannot skew.
+
+Usage::
+
+    python benchmarks/icount.py            # needs valgrind on PATH; ~2-4 minutes
+    python benchmarks/icount.py --calls 200
+
+For each scenario, one process makes warm-up calls and then ``--calls`` more calls, and a second
+process makes only the warm-up calls; the difference over ``--calls`` is the instructions one call
+costs. Ratios are against FLOOR: a client whose ``before-call`` handler returns a constant answer,
+i.e. what botocore itself costs around any interception. Wall-clock ratios (benchmarks/bench.py)
+also include memory stalls, which instruction counts do not see; both are reported in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCENARIOS = {
+    "floor": "FLOOR (constant before-call answer)",
+    "stubber": "botocore Stubber (add_response + call)",
+    "success": "botostub_ec2 DeregisterImage success",
+    "notfound": "botostub_ec2 DeregisterImage NotFound",
+    "dryrun": "botostub_ec2 DeregisterImage DryRun",
+    "floor_error": "FLOOR error (constant error answer)",
+}
+
+WORKER = r'''
+import sys
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+import boto3
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from bench import floor_client
+from botostub_ec2 import Ec2Stub
+
+scenario, calls = sys.argv[1], int(sys.argv[2])
+warm = 50
+stub = Ec2Stub()
+ids = iter([stub.add_image(f"img-{{n}}").image_id for n in range(warm + calls + 10)])
+kept = stub.add_image("kept").image_id
+client = boto3.client("ec2", region_name="us-east-1")
+
+def swallow(fn):
+    try:
+        fn()
+    except ClientError:
+        pass
+
+if scenario == "floor":
+    floor = floor_client(False)
+    call = lambda: floor.deregister_image(ImageId="ami-12345678")
+elif scenario == "floor_error":
+    floor = floor_client(True)
+    call = lambda: swallow(lambda: floor.deregister_image(ImageId="ami-12345678"))
+elif scenario == "stubber":
+    stubber = Stubber(client)
+    stubber.activate()
+    def call():
+        stubber.add_response("deregister_image", {{"Return": True, "DeleteSnapshotResults": []}})
+        client.deregister_image(ImageId="ami-12345678")
+else:
+    stub.start()
+    if scenario == "success":
+        call = lambda: client.deregister_image(ImageId=next(ids))
+    elif scenario == "notfound":
+        call = lambda: swallow(lambda: client.deregister_image(ImageId="ami-12345678"))
+    else:
+        call = lambda: swallow(lambda: client.deregister_image(ImageId=kept, DryRun=True))
+for _ in range(warm):
+    call()
+for _ in range(calls):
+    call()
+'''
+
+
+def instructions(scenario: str, calls: int) -> int:
+    script = WORKER.format(root=str(ROOT), bench=str(ROOT / "benchmarks"))
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         sys.executable, "-c", script, scenario, str(calls)],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    match = re.search(r"Collected : (\d+)", out.stderr)
+    if match is None:
+        raise RuntimeError(f"no instruction count in valgrind's output:\n{out.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "icount.json"))
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: nothing measured")
+        return {}
+    per_call = {}
+    for key, label in SCENARIOS.items():
+        base = instructions(key, 0)
+        total = instructions(key, args.calls)
+        per_call[key] = (total - base) / args.calls
+        print(f"{label:<45} {per_call[key] / 1000:8.1f} k instructions/call", flush=True)
+    rows = []
+    for key, label in SCENARIOS.items():
+        floor = per_call["floor_error"] if key in ("notfound", "dryrun", "floor_error") else (
+            per_call["floor"])
+        rows.append({"scenario": label, "instructions": per_call[key],
+                     "ratio_to_floor": per_call[key] / floor})
+    print()
+    for row in rows:
+        print(f"{row['scenario']:<45} ratio to floor {row['ratio_to_floor']:.3f}")
+    report = {"calls": args.calls, "rows": rows}
+    if args.json != "-":
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()
