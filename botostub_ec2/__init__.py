@@ -15,6 +15,7 @@ Usage::
 import importlib
 from typing import TYPE_CHECKING
 
+from . import model_cache as model_cache
 from .backends import MemoryBackend, StateBackend, SupportsCheckpoint, Transaction
 from .checkpoints import Checkpoint, CheckpointError
 from .clock import Clock
@@ -44,12 +45,11 @@ from .permissions import (
     PermissionEvaluator,
     Principal,
 )
-from . import model_cache
 from .stub import Ec2Stub, ResponseValidationError, stub_for
 
 if TYPE_CHECKING:
-    from .operations.base import OperationCall
     from .backends.sqlite import SqliteBackend
+    from .operations.base import OperationCall
 
 __version__ = "0.1.0"
 
@@ -97,8 +97,8 @@ __all__ = [
     "IamPolicyEvaluator",
     "ImageRecord",
     "InstanceRecord",
-    "MalformedPolicyError",
     "LifecycleOptions",
+    "MalformedPolicyError",
     "MemoryBackend",
     "OperationCall",
     "PermissionEvaluator",

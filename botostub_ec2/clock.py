@@ -1,4 +1,4 @@
-"""The stub's clock: one time source for creation dates, protection cooldowns and Recycle Bin expiry."""
+"""The stub's clock: one time source for creation dates, protection cooldowns and bin expiry."""
 
 from __future__ import annotations
 

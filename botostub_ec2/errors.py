@@ -60,8 +60,8 @@ class UnhandledOperationError(BotostubError):
     """A call reached an active stub for an operation it does not emulate.
 
     Raised before botocore resolves credentials or builds the HTTP request, so an unemulated call
-    never reaches the network. Pass ``passthrough=True`` to :class:`~botostub_ec2.Ec2Stub` to let such
-    calls continue (for example to moto), or add a handler with :meth:`Ec2Stub.add_handler`.
+    never reaches the network. Pass ``passthrough=True`` to :class:`~botostub_ec2.Ec2Stub` to let
+    such calls continue (for example to moto), or add a handler with :meth:`Ec2Stub.add_handler`.
     """
 
     def __init__(self, service: str, operation: str) -> None:
@@ -93,7 +93,8 @@ class Ec2Errors:
     def image_not_found(image_ids: Iterable[str]) -> ServiceError:
         ids = list(image_ids)
         if len(ids) == 1:
-            return ServiceError("InvalidAMIID.NotFound", f"The image id '[{ids[0]}]' does not exist")
+            return ServiceError("InvalidAMIID.NotFound",
+                                f"The image id '[{ids[0]}]' does not exist")
         return ServiceError(
             "InvalidAMIID.NotFound", f"The image ids '[{', '.join(ids)}]' do not exist"
         )

@@ -149,7 +149,8 @@ def emitter_of(target: Any) -> BaseEventHooks:
     if hasattr(target, "get_component"):
         return target.get_component("event_emitter")  # type: ignore[no-any-return]
     raise TypeError(
-        f"cannot attach to {target!r}: expected a boto3 or botocore Session, a client, or a resource"
+        f"cannot attach to {target!r}: expected a boto3 or botocore Session, a client, "
+        f"or a resource"
     )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 import os
 import random
+from collections.abc import Iterator
 
 from .errors import Ec2Errors
 
@@ -107,7 +107,7 @@ def _reset_request_ids() -> None:
 def new_request_id() -> str:
     """A UUID4-shaped request id at a fraction of ``uuid.uuid4()``'s cost."""
     # itertools.count is atomic under the GIL: no lock on the hot path.
-    return "%s%012x" % (_request_prefix, next(_request_counter))
+    return "%s%012x" % (_request_prefix, next(_request_counter))  # noqa: UP031 (fastest form)
 
 
 _reset_request_ids()

@@ -1,8 +1,8 @@
 """Records: the plain, typed, read-only state the emulator keeps.
 
-Every record is an immutable :class:`~typing.NamedTuple`. Backends store and return them as they are,
-so a record handed to a user can never change under them and an operation "changes" state only by
-putting a new record (``record._replace(...)``), which is what makes rollback cheap and safe.
+Every record is an immutable :class:`~typing.NamedTuple`. Backends store and return them as they
+are, so a record handed to a user can never change under them, and an operation "changes" state
+only by putting a new record (``record._replace(...)``), which makes rollback cheap and safe.
 
 Each record kind has a ``region`` and a ``key`` (its resource id); ``(kind, region, key)`` addresses
 one record in a :class:`~botostub_ec2.backends.StateBackend`. :data:`INDEXES` lists the secondary
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, Generic, NamedTuple, TypeVar, Union
+from typing import Any, Generic, NamedTuple, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -90,8 +90,8 @@ class BlockDevice(NamedTuple):
 class ImageRecord(NamedTuple):
     """An AMI as the emulator knows it.
 
-    ``state`` follows EC2's ``ImageState`` (``available``, ``pending``, ``disabled``, ``deregistered``,
-    ``failed``...). A deregistered image is kept (so a repeated call answers
+    ``state`` follows EC2's ``ImageState`` (``available``, ``pending``, ``disabled``,
+    ``deregistered``, ``failed``...). A deregistered image is kept (so a repeated call answers
     ``InvalidAMIID.Unavailable``); one in the Recycle Bin has ``recycle_bin_exit_time`` set.
     """
 
@@ -290,9 +290,9 @@ class RetentionRuleRecord(NamedTuple):
         return not self.resource_tags
 
 
-Record = Union[
-    ImageRecord, SnapshotRecord, InstanceRecord, AccountTagsRecord, RetentionRuleRecord
-]
+Record = (
+    ImageRecord | SnapshotRecord | InstanceRecord | AccountTagsRecord | RetentionRuleRecord
+)
 R = TypeVar("R", bound=tuple[Any, ...])
 
 class Index(NamedTuple):

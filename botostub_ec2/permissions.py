@@ -26,9 +26,9 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-ContextValue = Union[str, Sequence[str]]
+ContextValue = str | Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,9 @@ def _unique_id(arn: str, kind: str) -> str:
 class AuthorizationRequest:
     """What an evaluator is asked: may ``principal`` perform ``action`` on ``resource``?
 
-    ``context`` holds the IAM condition keys of the request (``ec2:Owner``, ``ec2:ResourceTag/team``,
-    ``aws:RequestedRegion``...). It is built on first access, so evaluators that never look at it
-    (``AllowAll``) cost nothing.
+    ``context`` holds the IAM condition keys of the request (``ec2:Owner``,
+    ``ec2:ResourceTag/team``, ``aws:RequestedRegion``...). It is built on first access, so
+    evaluators that never look at it (``AllowAll``) cost nothing.
     """
 
     __slots__ = ("_context", "_context_factory", "action", "operation", "principal", "region",
@@ -258,7 +258,7 @@ class CallableEvaluator:
         return f"CallableEvaluator({self.fn!r})"
 
 
-EvaluatorLike = Union[PermissionEvaluator, Callable[[AuthorizationRequest], Decision | bool]]
+EvaluatorLike = PermissionEvaluator | Callable[[AuthorizationRequest], Decision | bool]
 
 
 def as_evaluator(obj: EvaluatorLike | None) -> PermissionEvaluator:

@@ -132,7 +132,8 @@ class Ec2Stub:
         self._evaluator: PermissionEvaluator = as_evaluator(evaluator)
         #: True while the evaluator allows everything: requests need not be built at all.
         self._allow_all = bool(getattr(self._evaluator, "unconditional", False))
-        self.principal = _as_principal(principal) if principal else Principal.for_account(account_id)
+        self.principal = (_as_principal(principal) if principal
+                          else Principal.for_account(account_id))
         self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
         self.passthrough = passthrough
         if strict is None:
@@ -455,7 +456,8 @@ class Ec2Stub:
         if state not in IMAGE_STATES:
             raise SeedError(f"state must be one of {sorted(IMAGE_STATES)}, got {state!r}")
         if root_device_type not in ("ebs", "instance-store"):
-            raise SeedError(f"root_device_type must be 'ebs' or 'instance-store': {root_device_type!r}")
+            raise SeedError(
+                f"root_device_type must be 'ebs' or 'instance-store': {root_device_type!r}")
         protection = _protection_value(deregistration_protection)
         now = self.clock.now()
         created = parse_time(creation_date) if creation_date is not None else now
@@ -519,7 +521,8 @@ class Ec2Stub:
                         owner_alias=record.owner_alias,
                     ))
                 elif existing.owner_id != owner_id:
-                    raise SeedError(f"snapshot {sid} belongs to {existing.owner_id}, not {owner_id}")
+                    raise SeedError(
+                        f"snapshot {sid} belongs to {existing.owner_id}, not {owner_id}")
             tx.put(record)
         return record
 
@@ -699,7 +702,7 @@ class Ec2Stub:
     def reset_calls(self) -> None:
         self._calls.clear()
 
-    # -- answering (called from the hooks) ----------------------------------------------------------
+    # -- answering (called from the hooks) -----------------------------------------------------
 
     def _prepare(self, model: OperationModel, params: Mapping[str, Any], context: Any) -> None:
         """``before-parameter-build``: pick the handler; stop unemulated calls right here."""

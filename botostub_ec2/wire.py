@@ -88,7 +88,8 @@ def _xml(shape: Shape, value: Any, name: str, out: list[str], list_item: str) ->
             member_value = value.get(member_name)
             if member_value is None:
                 continue
-            _xml(member, member_value, member.serialization.get("name", member_name), out, list_item)
+            tag = member.serialization.get("name", member_name)
+            _xml(member, member_value, tag, out, list_item)
         out.append(f"</{name}>")
     elif kind == "list":
         member = shape.member  # type: ignore[attr-defined]
@@ -127,7 +128,9 @@ def _xml(shape: Shape, value: Any, name: str, out: list[str], list_item: str) ->
         out.append(f"<{name}>{escape(str(value))}</{name}>")
 
 
-def _xml_members(shape: Shape | None, body: Mapping[str, Any], out: list[str], list_item: str) -> None:
+def _xml_members(
+    shape: Shape | None, body: Mapping[str, Any], out: list[str], list_item: str
+) -> None:
     if shape is None:
         return
     for member_name, member in shape.members.items():  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ class Transaction(Protocol):
         ...
 
     def find(self, kind: type[R], region: str, index: str, value: str) -> list[R]:
-        """Records whose index ``index`` (see :data:`botostub_ec2.models.INDEXES`) holds ``value``."""
+        """Records whose index ``index`` holds ``value`` (:data:`botostub_ec2.models.INDEXES`)."""
         ...
 
     def regions(self, kind: type[Any]) -> list[str]:

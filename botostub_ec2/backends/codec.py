@@ -8,8 +8,8 @@ kind is seen (no per-call introspection):
 * ``str``, ``int``, ``float``, ``bool``, ``None``, ``Any`` (stored as JSON as they are);
 * ``datetime`` / ``date`` (ISO 8601; naive stays naive, the offset is kept), ``bytes`` (base64),
   :class:`~enum.Enum` subclasses (by value);
-* ``Mapping[K, V]`` (read back as a read-only :class:`~botostub_ec2.models.FrozenMapping`), ``dict[K, V]``
-  (a plain dict), with ``str`` keys;
+* ``Mapping[K, V]`` (read back as a read-only :class:`~botostub_ec2.models.FrozenMapping`),
+  ``dict[K, V]`` (a plain dict), with ``str`` keys;
 * ``tuple[X, ...]``, ``tuple[X, Y]``, ``list[X]``, ``frozenset[X]``, ``set[X]``;
 * nested NamedTuples (``BlockDevice``), ``Optional`` / ``X | None`` and other unions.
 

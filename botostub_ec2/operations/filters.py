@@ -1,8 +1,9 @@
 """EC2 ``Filters`` and pagination, shared by every Describe operation.
 
 EC2 filter semantics: the values of one filter are ORed, filters are ANDed, ``*`` and ``?`` are
-wildcards (``\\*`` and ``\\?`` match them literally), ``tag:<key>`` matches a tag's value, ``tag-key``
-and ``tag-value`` match any tag's key or value. An unknown filter name is ``InvalidParameterValue``.
+wildcards (``\\*`` and ``\\?`` match them literally), ``tag:<key>`` matches a tag's value,
+``tag-key`` and ``tag-value`` match any tag's key or value. An unknown filter name is
+``InvalidParameterValue``.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ def _check_escapes(value: str) -> None:
     while i != -1:
         following = value[i + 1:i + 2]
         if following not in ("*", "?", "\\"):
-            raise ServiceError("InvalidParameterValue",
-                               f"Invalid filter value: The escape sequence '\\{following}' is invalid")
+            raise ServiceError(
+                "InvalidParameterValue",
+                f"Invalid filter value: The escape sequence '\\{following}' is invalid")
         i = value.find("\\", i + 2)
 
 
@@ -80,7 +82,7 @@ def compile_filters(
     *,
     tags: Callable[[Any], Mapping[str, str]] = lambda record: record.tags,
 ) -> Callable[[Any], bool]:
-    """A predicate for ``filters`` (the request's ``Filters`` list) over records described by ``spec``."""
+    """A predicate for the request's ``Filters`` over records described by ``spec``."""
     checks: list[Callable[[Any], bool]] = []
     for entry in filters or ():
         name = entry.get("Name")

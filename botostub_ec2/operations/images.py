@@ -439,7 +439,8 @@ def register_image(call: OperationCall) -> dict[str, Any]:
     authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "RegisterImage")
     call.dry_run_guard()
     check_image_name(call, name, account)
-    devices = _block_devices_from_request(call, list(params.get("BlockDeviceMappings") or ()), account)
+    mappings = list(params.get("BlockDeviceMappings") or ())
+    devices = _block_devices_from_request(call, mappings, account)
     location = params.get("ImageLocation")
     root_name = params.get("RootDeviceName")
     ebs_devices = [d for d in devices if d.virtual_name is None]
@@ -481,7 +482,8 @@ def register_image(call: OperationCall) -> dict[str, Any]:
 
 
 def _instance_arn(call: OperationCall, instance_id: str) -> str:
-    return f"arn:{partition_of(call.region)}:ec2:{call.region}:{call.account_id}:instance/{instance_id}"
+    region = call.region
+    return f"arn:{partition_of(region)}:ec2:{region}:{call.account_id}:instance/{instance_id}"
 
 
 @operation("ec2", "CreateImage")
@@ -591,7 +593,8 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
     tags.update(wanted.get("image", {}))
     description = params.get("Description")
     if description is None:
-        description = f"[Copied {source_id} from {source_region}] {source.description or source.name}"
+        original = source.description or source.name
+        description = f"[Copied {source_id} from {source_region}] {original}"
     image = ImageRecord(
         image_id=image_id,
         region=call.region,
