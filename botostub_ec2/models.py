@@ -140,9 +140,10 @@ class ImageRecord(NamedTuple):
     public_before_bin: bool = False
     shared_with_before_bin: tuple[str, ...] = ()
 
-    #: The record's id (the first field), read through a C-level getter: backends read it on every
-    #: write.
-    key = property(_first)
+    @property
+    def key(self) -> str:
+        """The record's id (backends read it through a C-level getter, see below)."""
+        return self.image_id
 
     @property
     def snapshot_ids(self) -> list[str]:
@@ -190,9 +191,10 @@ class SnapshotRecord(NamedTuple):
     public_before_bin: bool = False
     shared_with_before_bin: tuple[str, ...] = ()
 
-    #: The record's id (the first field), read through a C-level getter: backends read it on every
-    #: write.
-    key = property(_first)
+    @property
+    def key(self) -> str:
+        """The record's id (backends read it through a C-level getter, see below)."""
+        return self.snapshot_id
 
     @property
     def in_recycle_bin(self) -> bool:
@@ -226,9 +228,10 @@ class InstanceRecord(NamedTuple):
     #: When the instance reached its current state (termination time for ``terminated``).
     state_changed_at: datetime | None = None
 
-    #: The record's id (the first field), read through a C-level getter: backends read it on every
-    #: write.
-    key = property(_first)
+    @property
+    def key(self) -> str:
+        """The record's id (backends read it through a C-level getter, see below)."""
+        return self.instance_id
 
     @property
     def reservation(self) -> str:
@@ -281,9 +284,10 @@ class RetentionRuleRecord(NamedTuple):
     #: End of the unlock delay while ``pending_unlock``.
     lock_end_time: datetime | None = None
 
-    #: The record's id (the first field), read through a C-level getter: backends read it on every
-    #: write.
-    key = property(_first)
+    @property
+    def key(self) -> str:
+        """The record's id (backends read it through a C-level getter, see below)."""
+        return self.identifier
 
     @property
     def is_region_level(self) -> bool:
@@ -363,6 +367,11 @@ def _install_fast_replace(kind: type[Any]) -> None:
 
 for _kind in list(INDEXES):
     _install_fast_replace(_kind)
+
+# Backends read ``key`` on every write: for the kinds whose id is the first field, a C-level
+# getter saves a Python frame per read (set after class creation, where NamedTuple allows it).
+for _kind in (ImageRecord, SnapshotRecord, InstanceRecord, RetentionRuleRecord):
+    _kind.key = property(_first, doc="The record's id.")
 
 
 class Call(NamedTuple):

@@ -593,8 +593,8 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
     tags.update(wanted.get("image", {}))
     description = params.get("Description")
     if description is None:
-        original = source.description or source.name
-        description = f"[Copied {source_id} from {source_region}] {original}"
+        source_text = source.description or source.name
+        description = f"[Copied {source_id} from {source_region}] {source_text}"
     image = ImageRecord(
         image_id=image_id,
         region=call.region,
