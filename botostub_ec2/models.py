@@ -371,7 +371,7 @@ for _kind in list(INDEXES):
 # Backends read ``key`` on every write: for the kinds whose id is the first field, a C-level
 # getter saves a Python frame per read (set after class creation, where NamedTuple allows it).
 for _kind in (ImageRecord, SnapshotRecord, InstanceRecord, RetentionRuleRecord):
-    _kind.key = property(_first, doc="The record's id.")
+    setattr(_kind, "key", property(_first, doc="The record's id."))  # noqa: B010 (typing)
 
 
 class Call(NamedTuple):
