@@ -66,7 +66,7 @@ class MemoryBackend:
             tables = {kind: {region: dict(rows) for region, rows in table.items()}
                       for kind, table in self._tables.items()}
             indexes = {
-                kind: {region: {name: {value: dict(keys) for value, keys in entries.items()}
+                kind: {region: {name: {value: _copy_keys(keys) for value, keys in entries.items()}
                                 for name, entries in by_name.items()}
                        for region, by_name in by_region.items()}
                 for kind, by_region in self._indexes.items()
@@ -87,7 +87,7 @@ class MemoryBackend:
             self._tables = {kind: {region: dict(rows) for region, rows in table.items()}
                             for kind, table in tables.items()}
             self._indexes = {
-                kind: {region: {name: {value: dict(keys) for value, keys in entries.items()}
+                kind: {region: {name: {value: _copy_keys(keys) for value, keys in entries.items()}
                                 for name, entries in by_name.items()}
                        for region, by_name in by_region.items()}
                 for kind, by_region in indexes.items()
@@ -132,10 +132,10 @@ class MemoryBackend:
                 for name, _, values in plan:
                     if name in by_region:
                         continue
-                    entries: dict[str, dict[str, None]] = {}
+                    entries: dict[str, Any] = {}
                     for key, record in rows.items():
                         for value in values(record):
-                            entries.setdefault(value, {})[key] = None
+                            _add_key(entries, value, key)
                     by_region[name] = entries
             self._built_plans[kind] = plan
         return plan
@@ -164,21 +164,47 @@ class MemoryBackend:
                 entries = by_region[name] = {}
             if old is not None:
                 for value in values(old):
-                    keys = entries.get(value)
-                    if keys is not None:
-                        keys.pop(key, None)
-                        if not keys:
-                            del entries[value]
+                    _remove_key(entries, value, key)
             if new is not None:
                 for value in values(new):
-                    keys = entries.get(value)
-                    if keys is None:
-                        entries[value] = {key: None}
-                    else:
-                        keys[key] = None
+                    _add_key(entries, value, key)
 
 
 _NO_INDEXES: dict[str, Any] = {}
+
+# An index maps a value to the key of the one record holding it (a str: most values, such as
+# names and snapshot ids, belong to a single record, and a 1-entry dict per value would cost
+# ~180 bytes), or to a dict of keys (insertion-ordered) once several records share the value.
+
+
+def _add_key(entries: dict[str, Any], value: str, key: str) -> None:
+    keys = entries.get(value)
+    if keys is None:
+        entries[value] = key
+    elif keys.__class__ is str:
+        if keys != key:
+            entries[value] = {keys: None, key: None}
+    else:
+        keys[key] = None
+
+
+def _remove_key(entries: dict[str, Any], value: str, key: str) -> None:
+    keys = entries.get(value)
+    if keys is None:
+        return
+    if keys.__class__ is str:
+        if keys == key:
+            del entries[value]
+        return
+    keys.pop(key, None)
+    if len(keys) == 1:
+        entries[value] = next(iter(keys))
+    elif not keys:
+        del entries[value]
+
+
+def _copy_keys(keys: Any) -> Any:
+    return keys if keys.__class__ is str else dict(keys)
 
 # (index name, positions of the fields it reads, function giving its values)
 _Plan = tuple[tuple[str, tuple[int, ...], Callable[[Any], tuple[str, ...]]], ...]
@@ -301,9 +327,11 @@ class _MemoryTransaction:
             if entries is None:
                 return []
         keys = entries.get(value)
-        if not keys:
+        if keys is None:
             return []
         rows = self._backend._tables[kind][region]
+        if keys.__class__ is str:
+            return [rows[keys]]
         return [rows[k] for k in keys]
 
     def regions(self, kind: type[Any]) -> list[str]:
