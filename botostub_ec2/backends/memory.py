@@ -14,7 +14,7 @@ R = TypeVar("R", bound=tuple[Any, ...])
 # table[kind][region][key] -> record
 _Table = dict[str, dict[str, Any]]
 # index[kind][region][index name][value] -> {key: None} (a dict keeps insertion order)
-_IndexTable = dict[str, dict[str, dict[str, dict[str, None]]]]
+_IndexTable = dict[str, dict[str, dict[str, Any]]]  # value -> key, or {key: None, ...}
 
 
 class MemoryBackend:
