@@ -47,7 +47,7 @@ from .models import (
     InstanceRecord,
     SnapshotRecord,
 )
-from .shapes import image_to_api, instance_to_api, snapshot_to_api
+from .shapes import image_to_api, reservations_to_api, snapshot_to_api
 
 _PROTECTION = frozenset({"disabled", "enabled-without-cooldown", "enabled-with-cooldown"})
 #: The volume id EC2 shows for snapshots it did not take from a volume of yours (copies).
@@ -482,23 +482,10 @@ def export(
         images = [image_to_api(image, now) for image in tx.scan(ImageRecord, region)]
         snapshots = [snapshot_to_api(s) for s in tx.scan(SnapshotRecord, region)]
         instances = list(tx.scan(InstanceRecord, region))
-    return {"Images": images, "Snapshots": snapshots, "Reservations": _reservations(instances)}
+    reservations = reservations_to_api(instances)
+    return {"Images": images, "Snapshots": snapshots, "Reservations": reservations}
 
 
-def _reservations(instances: list[InstanceRecord]) -> list[dict[str, Any]]:
-    """Instances grouped by reservation, in order of first appearance (as DescribeInstances)."""
-    grouped: dict[str, dict[str, Any]] = {}
-    for instance in instances:
-        reservation = grouped.get(instance.reservation)
-        if reservation is None:
-            reservation = grouped[instance.reservation] = {
-                "ReservationId": instance.reservation,
-                "OwnerId": instance.owner_id,
-                "Groups": [],
-                "Instances": [],
-            }
-        reservation["Instances"].append(instance_to_api(instance))
-    return list(grouped.values())
 
 
 def _json_default(value: Any) -> Any:

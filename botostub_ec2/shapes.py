@@ -6,7 +6,7 @@ shared by the describe operations and by state export.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -211,3 +211,20 @@ def instance_to_api(
     if instance.tags:
         item["Tags"] = tag_list(instance.tags)
     return item
+
+
+def reservations_to_api(instances: Iterable[InstanceRecord]) -> list[dict[str, Any]]:
+    """``DescribeInstances``' ``Reservations``: instances grouped by reservation, in order of first
+    appearance."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for instance in instances:
+        reservation = grouped.get(instance.reservation)
+        if reservation is None:
+            reservation = grouped[instance.reservation] = {
+                "ReservationId": instance.reservation,
+                "OwnerId": instance.owner_id,
+                "Groups": [],
+                "Instances": [],
+            }
+        reservation["Instances"].append(instance_to_api(instance))
+    return list(grouped.values())

@@ -718,6 +718,13 @@ class Ec2Stub:
             raise UnhandledOperationError(service, model.name)
         context[hooks.CONTEXT_KEY] = (self, spec, params)
 
+    def _caller(self, context: Any, request_signer: Any) -> tuple[str, Principal]:
+        """The region (the client's) and the principal (by access key) a call is made in and as.
+
+        ``_answer`` inlines the same two lines: it runs on every call."""
+        region = context.get("client_region") or self.region
+        return region, self._principal_for(request_signer) if self._principals else self.principal
+
     def _principal_for(self, request_signer: Any) -> Principal:
         if self._principals:
             credentials = getattr(request_signer, "_credentials", None)
@@ -790,8 +797,7 @@ class Ec2Stub:
     ) -> Any:
         """Fast mode with faults armed: a matching fault answers instead of the operation."""
         spec, params = pending[1], pending[2]
-        region = context.get("client_region") or self.region
-        principal = self._principal_for(request_signer) if self._principals else self.principal
+        region, principal = self._caller(context, request_signer)
         call = OperationCall(self, spec.service, spec.name, params, region, principal)
         fault = self._faults.take(call)
         if fault is None:
@@ -824,8 +830,7 @@ class Ec2Stub:
         context: Any,
     ) -> None:
         """Wire mode's ``before-call``: note the call; botocore goes on to ``before-send``."""
-        region = context.get("client_region") or self.region
-        principal = self._principal_for(request_signer) if self._principals else self.principal
+        region, principal = self._caller(context, request_signer)
         context[wire_mode.CONTEXT_KEY] = wire_mode.WireCall(
             self, pending[1], pending[2], model, region, principal,
             wire_mode.is_async_signer(request_signer), wire_mode.read_timeout_of(context),

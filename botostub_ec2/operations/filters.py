@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from ..errors import ServiceError
+from ..errors import Ec2Errors, ServiceError
 
 T = TypeVar("T")
 #: ``filter name -> function returning the record's values for it`` (strings; booleans as
@@ -198,3 +198,20 @@ def query_key(params: Mapping[str, Any], *paging: str) -> str:
     rest = {k: v for k, v in params.items() if k not in paging and k != "DryRun"}
     text = json.dumps(rest, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def launch_scope(account_id: str, users: Iterable[str]) -> tuple[set[str], bool]:
+    """Parse EC2's user lists (``ExecutableUsers``, ``RestorableByUserIds``): ``all`` means public,
+    ``self`` the caller; anything else must be an account id (``InvalidUserID.Malformed``)."""
+    accounts: set[str] = set()
+    public = False
+    for user in users:
+        if user == "all":
+            public = True
+        elif user == "self":
+            accounts.add(account_id)
+        elif len(user) == 12 and user.isdigit():
+            accounts.add(user)
+        else:
+            raise Ec2Errors.malformed_user_id(user)
+    return accounts, public

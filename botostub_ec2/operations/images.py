@@ -20,6 +20,7 @@ from .filters import (
     check_max_results,
     compile_filters,
     flag,
+    launch_scope,
     paginate,
     query_key,
 )
@@ -282,17 +283,7 @@ def _owner_matcher(call: OperationCall, owners: list[str]) -> Any:
 
 
 def _executable_matcher(call: OperationCall, users: list[str]) -> Any:
-    accounts: set[str] = set()
-    public = False
-    for user in users:
-        if user == "all":
-            public = True
-        elif user == "self":
-            accounts.add(call.account_id)
-        elif len(user) == 12 and user.isdigit():
-            accounts.add(user)
-        else:
-            raise Ec2Errors.malformed_user_id(user)
+    accounts, public = launch_scope(call.account_id, users)
     return lambda image: (public and image.public) or bool(accounts.intersection(image.shared_with))
 
 

@@ -25,7 +25,13 @@ from ..errors import Ec2Errors
 from ..ids import new_resource_id, private_ip_for
 from ..models import EMPTY_TAGS, InstanceRecord, freeze_tags
 from ..permissions import ContextValue
-from ..shapes import STATE_CODES, instance_state, instance_to_api, private_dns_name
+from ..shapes import (
+    STATE_CODES,
+    instance_state,
+    instance_to_api,
+    private_dns_name,
+    reservations_to_api,
+)
 from . import resources, tags
 from .base import OperationCall, operation, partition_of
 from .filters import compile_filters, paginate, query_key
@@ -88,26 +94,12 @@ def describe_instances(call: OperationCall) -> dict[str, Any]:
         selected, max_results, params.get("NextToken"),
         query_key(params, "MaxResults", "NextToken"),
     )
-    body: dict[str, Any] = {"Reservations": _reservations(page)}
+    body: dict[str, Any] = {"Reservations": reservations_to_api(page)}
     if token is not None:
         body["NextToken"] = token
     return body
 
 
-def _reservations(instances: list[InstanceRecord]) -> list[dict[str, Any]]:
-    """Group instances by reservation, in order of first appearance."""
-    grouped: dict[str, dict[str, Any]] = {}
-    for instance in instances:
-        reservation = grouped.get(instance.reservation)
-        if reservation is None:
-            reservation = grouped[instance.reservation] = {
-                "ReservationId": instance.reservation,
-                "OwnerId": instance.owner_id,
-                "Groups": [],
-                "Instances": [],
-            }
-        reservation["Instances"].append(instance_to_api(instance))
-    return list(grouped.values())
 
 
 # -- RunInstances ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..permissions import ContextValue
 from ..shapes import snapshot_to_api, tag_list
 from . import resources, tags
 from .base import OperationCall, operation
-from .filters import compile_filters, flag, paginate, query_key
+from .filters import compile_filters, flag, launch_scope, paginate, query_key
 from .images import (
     delete_snapshot_record,
     registered_users,
@@ -128,17 +128,7 @@ def _restorable_predicate(
     """``RestorableByUserIds``: ``all`` (public), ``self`` or account ids (owner or explicit)."""
     if not users:
         return lambda snapshot: True
-    accounts: set[str] = set()
-    public = False
-    for user in users:
-        if user == "all":
-            public = True
-        elif user == "self":
-            accounts.add(call.account_id)
-        elif len(user) == 12 and user.isdigit():
-            accounts.add(user)
-        else:
-            raise Ec2Errors.malformed_user_id(user)
+    accounts, public = launch_scope(call.account_id, users)
 
     def restorable(snapshot: SnapshotRecord) -> bool:
         if public and snapshot.public:
