@@ -45,11 +45,11 @@ from botocore.stub import Stubber
 from bench import floor_client
 from botostub_ec2 import Ec2Stub
 
-scenario, calls = sys.argv[1], int(sys.argv[2])
+scenario, calls, images = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 warm = 50
 stub = Ec2Stub()
 # The same setup in every process, whatever --calls is: only the measured calls may differ.
-ids = iter([stub.add_image(f"img-{{n}}").image_id for n in range(2000)])
+ids = iter([stub.add_image(f"img-{{n}}").image_id for n in range(images)])
 kept = stub.add_image("kept").image_id
 client = boto3.client("ec2", region_name="us-east-1")
 
@@ -86,12 +86,12 @@ for _ in range(calls):
 '''
 
 
-def instructions(scenario: str, calls: int) -> int:
+def instructions(scenario: str, calls: int, images: int = 2000) -> int:
     script = WORKER.format(root=str(ROOT), bench=str(ROOT / "benchmarks"))
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         sys.executable, "-c", script, scenario, str(calls)],
+         sys.executable, "-c", script, scenario, str(calls), str(images)],
         capture_output=True, text=True, env=env, check=True,
     )
     match = re.search(r"Collected : (\d+)", out.stderr)
@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500, help="at most 1,900")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "icount.json"))
+    parser.add_argument("--scale", type=int, default=0, metavar="IMAGES",
+                        help="also measure DeregisterImage success with this many seeded images "
+                             "(against 2,000), to show the per-call cost stays flat")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing measured")
@@ -123,7 +126,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print()
     for row in rows:
         print(f"{row['scenario']:<45} ratio to floor {row['ratio_to_floor']:.3f}")
-    report = {"calls": args.calls, "rows": rows}
+    report: dict[str, Any] = {"calls": args.calls, "rows": rows}
+    if args.scale:
+        big = (instructions("success", args.calls, args.scale)
+               - instructions("success", 0, args.scale)) / args.calls
+        growth = big / per_call["success"]
+        print(f"DeregisterImage success with {args.scale:,} images: {big / 1000:.1f} k "
+              f"instructions/call, {growth:.3f} x the cost with 2,000 images")
+        report["scale"] = {"images": args.scale, "instructions": big, "growth": growth}
     if args.json != "-":
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2))
