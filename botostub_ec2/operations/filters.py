@@ -193,6 +193,27 @@ def paginate(
     return page, encode_token(end, query) if end < len(items) else None
 
 
+def paged_body(
+    params: Mapping[str, Any],
+    items: list[T],
+    key: str,
+    render: Callable[[list[T]], list[Any]] = list,
+    max_results: int | None = None,
+) -> dict[str, Any]:
+    """The response body of a paginated Describe/List call: one page of ``items`` under ``key``
+    (``render`` turns the records of the page into API dicts), and ``NextToken`` if more follow.
+
+    ``max_results`` defaults to the request's ``MaxResults``."""
+    if max_results is None:
+        max_results = params.get("MaxResults")
+    page, token = paginate(items, max_results, params.get("NextToken"),
+                           query_key(params, "MaxResults", "NextToken"))
+    body: dict[str, Any] = {key: render(page)}
+    if token is not None:
+        body["NextToken"] = token
+    return body
+
+
 def query_key(params: Mapping[str, Any], *paging: str) -> str:
     """A stable identity of a request's parameters, ignoring the paging ones."""
     rest = {k: v for k, v in params.items() if k not in paging and k != "DryRun"}

@@ -21,7 +21,7 @@ from ..clock import format_iso
 from ..errors import Ec2Errors
 from ..models import ImageRecord
 from .base import OperationCall, operation
-from .images import find_owned_image, image_arn, image_context
+from .images import authorize_image, find_owned_image
 
 #: "enforces deregistration protection for 24 hours after deregistration protection is disabled"
 #: (EnableImageDeregistrationProtection, ``WithCooldown``).
@@ -35,9 +35,7 @@ DISABLED = "disabled"
 def _owned_and_authorized(call: OperationCall, action: str) -> ImageRecord:
     """The shared prefix of every handler here, up to and including the DryRun answer."""
     image = find_owned_image(call, call.params["ImageId"])
-    call.authorize(
-        action, image_arn(call.region, image.image_id), lambda: image_context(call, image)
-    )
+    authorize_image(call, action, image)
     call.dry_run_guard()
     return image
 

@@ -4,7 +4,7 @@ and the image checks the other families share."""
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..clock import format_iso
@@ -21,8 +21,7 @@ from .filters import (
     compile_filters,
     flag,
     launch_scope,
-    paginate,
-    query_key,
+    paged_body,
 )
 
 #: Owner aliases AWS uses as the value of ``ec2:Owner`` instead of an account id.
@@ -344,14 +343,9 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
         and (users is None or users(image))
         and predicate(image)
     ]
-    page, token = paginate(selected, max_results, params.get("NextToken"),
-                           query_key(params, "MaxResults", "NextToken"))
     now = call.now
-    body: dict[str, Any] = {
-        "Images": [image_to_api(image, now, shown_tags(call, image)) for image in page]}
-    if token is not None:
-        body["NextToken"] = token
-    return body
+    return paged_body(params, selected, "Images", lambda page: [
+        image_to_api(image, now, shown_tags(call, image)) for image in page])
 
 
 # -- RegisterImage, CreateImage, CopyImage --------------------------------------------------------
@@ -616,20 +610,29 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
 
 # -- image attributes -----------------------------------------------------------------------------
 
-_ATTRIBUTE_KEYS = {
-    "description": "Description",
-    "kernel": "KernelId",
-    "ramdisk": "RamdiskId",
-    "launchPermission": "LaunchPermissions",
-    "productCodes": "ProductCodes",
-    "blockDeviceMapping": "BlockDeviceMappings",
-    "sriovNetSupport": "SriovNetSupport",
-    "bootMode": "BootMode",
-    "tpmSupport": "TpmSupport",
-    "uefiData": "UefiData",
-    "lastLaunchedTime": "LastLaunchedTime",
-    "imdsSupport": "ImdsSupport",
-    "deregistrationProtection": "DeregistrationProtection",
+def _optional_time(value: Any) -> str | None:
+    return format_iso(value) if value is not None else None
+
+
+# attribute name -> (response member, its value for an image at a time)
+_ATTRIBUTES: dict[str, tuple[str, Callable[[ImageRecord, Any], Any]]] = {
+    "description": ("Description", lambda i, now: _value(i.description)),
+    "kernel": ("KernelId", lambda i, now: _value(i.kernel_id)),
+    "ramdisk": ("RamdiskId", lambda i, now: _value(i.ramdisk_id)),
+    "launchPermission": ("LaunchPermissions", lambda i, now: launch_permissions(i)),
+    "productCodes": ("ProductCodes", lambda i, now: []),
+    "blockDeviceMapping": ("BlockDeviceMappings",
+                           lambda i, now: image_to_api(i, now)["BlockDeviceMappings"]),
+    "sriovNetSupport": ("SriovNetSupport", lambda i, now: _value(i.sriov_net_support)),
+    "bootMode": ("BootMode", lambda i, now: _value(i.boot_mode)),
+    # Not modelled: reported empty.
+    "tpmSupport": ("TpmSupport", lambda i, now: {}),
+    "uefiData": ("UefiData", lambda i, now: {}),
+    "lastLaunchedTime": ("LastLaunchedTime",
+                         lambda i, now: _value(_optional_time(i.last_launched_time))),
+    "imdsSupport": ("ImdsSupport", lambda i, now: _value(i.imds_support)),
+    "deregistrationProtection": ("DeregistrationProtection",
+                                 lambda i, now: _value(protection_value(i, now))),
 }
 
 
@@ -649,39 +652,13 @@ def describe_image_attribute(call: OperationCall) -> dict[str, Any]:
     params = call.params
     image = find_owned_image(call, params["ImageId"])
     attribute = params["Attribute"]
-    call.authorize("ec2:DescribeImageAttribute", image_arn(call.region, image.image_id),
-                   lambda: image_context(call, image))
+    authorize_image(call, "ec2:DescribeImageAttribute", image)
     call.dry_run_guard()
-    key = _ATTRIBUTE_KEYS.get(attribute)
-    if key is None:
+    described = _ATTRIBUTES.get(attribute)
+    if described is None:
         raise ServiceError("InvalidRequest", f"The attribute '{attribute}' is not supported.")
-    body: dict[str, Any] = {"ImageId": image.image_id}
-    if attribute == "description":
-        body[key] = _value(image.description)
-    elif attribute == "kernel":
-        body[key] = _value(image.kernel_id)
-    elif attribute == "ramdisk":
-        body[key] = _value(image.ramdisk_id)
-    elif attribute == "launchPermission":
-        body[key] = launch_permissions(image)
-    elif attribute == "productCodes":
-        body[key] = []
-    elif attribute == "blockDeviceMapping":
-        body[key] = image_to_api(image, call.now)["BlockDeviceMappings"]
-    elif attribute == "sriovNetSupport":
-        body[key] = _value(image.sriov_net_support)
-    elif attribute == "bootMode":
-        body[key] = _value(image.boot_mode)
-    elif attribute == "imdsSupport":
-        body[key] = _value(image.imds_support)
-    elif attribute == "lastLaunchedTime":
-        body[key] = _value(format_iso(image.last_launched_time) if image.last_launched_time
-                           else None)
-    elif attribute == "deregistrationProtection":
-        body[key] = _value(protection_value(image, call.now))
-    else:  # tpmSupport, uefiData: not modelled, reported empty
-        body[key] = {}
-    return body
+    member, value = described
+    return {"ImageId": image.image_id, member: value(image, call.now)}
 
 
 def _check_account(value: str) -> str:
@@ -715,8 +692,7 @@ def _permission_changes(params: Any) -> tuple[list[dict[str, str]], list[dict[st
 def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
     params = call.params
     image = find_owned_image(call, params["ImageId"])
-    call.authorize("ec2:ModifyImageAttribute", image_arn(call.region, image.image_id),
-                   lambda: image_context(call, image))
+    authorize_image(call, "ec2:ModifyImageAttribute", image)
     call.dry_run_guard()
     attribute = params.get("Attribute")
     description = (params.get("Description") or {}).get("Value")
@@ -766,8 +742,7 @@ def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
 def reset_image_attribute(call: OperationCall) -> dict[str, Any]:
     params = call.params
     image = find_owned_image(call, params["ImageId"])
-    call.authorize("ec2:ResetImageAttribute", image_arn(call.region, image.image_id),
-                   lambda: image_context(call, image))
+    authorize_image(call, "ec2:ResetImageAttribute", image)
     call.dry_run_guard()
     if params["Attribute"] != "launchPermission":
         raise ServiceError("InvalidRequest",

@@ -34,8 +34,8 @@ from ..shapes import (
 )
 from . import resources, tags
 from .base import OperationCall, operation, partition_of
-from .filters import compile_filters, paginate, query_key
-from .images import find_image, image_arn, image_context
+from .filters import compile_filters, paged_body
+from .images import authorize_image, find_image
 
 #: What RunInstances launches without an InstanceType (EC2 API reference: "Default: m1.small").
 DEFAULT_INSTANCE_TYPE = "m1.small"
@@ -90,14 +90,7 @@ def describe_instances(call: OperationCall) -> dict[str, Any]:
     selected = [instance for instance in candidates if matches(instance)]
     call.authorize("ec2:DescribeInstances", "*", lambda: _region_context(call))
     call.dry_run_guard()
-    page, token = paginate(
-        selected, max_results, params.get("NextToken"),
-        query_key(params, "MaxResults", "NextToken"),
-    )
-    body: dict[str, Any] = {"Reservations": reservations_to_api(page)}
-    if token is not None:
-        body["NextToken"] = token
-    return body
+    return paged_body(params, selected, "Reservations", reservations_to_api, max_results)
 
 
 
@@ -151,8 +144,7 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
 
     # RunInstances is authorized per resource it touches; the image and the new instances are
     # the ones that matter to AMI policies (Service Authorization Reference).
-    call.authorize("ec2:RunInstances", image_arn(region, image.image_id),
-                   lambda: image_context(call, image))
+    authorize_image(call, "ec2:RunInstances", image)
     call.authorize("ec2:RunInstances", instance_wildcard, instance_context)
     tags.authorize_tags_on_create(call, instance_wildcard, instance_tags, "RunInstances")
     call.dry_run_guard()

@@ -35,7 +35,7 @@ from ..permissions import ContextValue
 from . import images as _images  # module import: images.py imports this module first
 from . import resources as _resources
 from .base import OperationCall, operation
-from .filters import check_max_results, paginate, query_key
+from .filters import check_max_results, paged_body
 
 #: The system tag Recycle Bin puts on a retained resource (can't be edited; removed on restore).
 IN_BIN_TAG_KEY = "aws:recycle-bin:resource-in-bin"
@@ -223,14 +223,7 @@ def list_images_in_recycle_bin(call: OperationCall) -> dict[str, Any]:
         item["RecycleBinExitTime"] = _api_time(image.recycle_bin_exit_time)
         items.append(item)
     # "If you do not specify a value for --max-items, the command returns 1,000 items per page".
-    page, token = paginate(
-        items, params.get("MaxResults") or 1000, params.get("NextToken"),
-        query_key(params, "MaxResults", "NextToken"),
-    )
-    body: dict[str, Any] = {"Images": page}
-    if token is not None:
-        body["NextToken"] = token
-    return body
+    return paged_body(params, items, "Images", max_results=params.get("MaxResults") or 1000)
 
 
 @operation("ec2", "RestoreImageFromRecycleBin")
@@ -241,11 +234,7 @@ def restore_image_from_recycle_bin(call: OperationCall) -> dict[str, Any]:
     # Not in the bin (never there, restored already, expired, or another account's): NotFound.
     if image is None or image.owner_id != call.account_id or not in_bin(image, now):
         raise Ec2Errors.image_not_found([image_id])
-    call.authorize(
-        "ec2:RestoreImageFromRecycleBin",
-        _images.image_arn(region, image_id),
-        lambda: _images.image_context(call, image),
-    )
+    _images.authorize_image(call, "ec2:RestoreImageFromRecycleBin", image)
     call.dry_run_guard()
     # "you must first restore all of its associated snapshots from the Recycle Bin" (RB-F).
     for snapshot_id in image.snapshot_ids:
@@ -299,14 +288,7 @@ def list_snapshots_in_recycle_bin(call: OperationCall) -> dict[str, Any]:
             "Description": snapshot.description,
             "VolumeId": snapshot.volume_id,
         })
-    page, token = paginate(
-        items, params.get("MaxResults") or 1000, params.get("NextToken"),
-        query_key(params, "MaxResults", "NextToken"),
-    )
-    body: dict[str, Any] = {"Snapshots": page}
-    if token is not None:
-        body["NextToken"] = token
-    return body
+    return paged_body(params, items, "Snapshots", max_results=params.get("MaxResults") or 1000)
 
 
 @operation("ec2", "RestoreSnapshotFromRecycleBin")

@@ -22,7 +22,7 @@ from ..permissions import ContextValue
 from ..shapes import snapshot_to_api, tag_list
 from . import resources, tags
 from .base import OperationCall, operation
-from .filters import compile_filters, flag, launch_scope, paginate, query_key
+from .filters import compile_filters, flag, launch_scope, paged_body
 from .images import (
     delete_snapshot_record,
     registered_users,
@@ -84,16 +84,8 @@ def describe_snapshots(call: OperationCall) -> dict[str, Any]:
         if resources.snapshot_visible(snapshot, account)
         and owner_ok(snapshot) and restorable_ok(snapshot) and matches(snapshot)
     ]
-    page, token = paginate(
-        selected, max_results, params.get("NextToken"),
-        query_key(params, "MaxResults", "NextToken"),
-    )
-    body: dict[str, Any] = {
-        "Snapshots": [snapshot_to_api(snapshot, shown_tags(snapshot)) for snapshot in page]
-    }
-    if token is not None:
-        body["NextToken"] = token
-    return body
+    return paged_body(params, selected, "Snapshots", lambda page: [
+        snapshot_to_api(snapshot, shown_tags(snapshot)) for snapshot in page], max_results)
 
 
 def _region_context(call: OperationCall) -> dict[str, ContextValue]:

@@ -37,7 +37,7 @@ from ..models import (
 from ..permissions import ContextValue
 from . import resources
 from .base import OperationCall, operation
-from .filters import check_max_results, compile_filters, paginate, query_key
+from .filters import check_max_results, compile_filters, paged_body
 from .images import image_arn, image_context, is_visible, snapshot_arn, snapshot_context
 
 #: EC2's per-resource limit on user tags ("Each resource can have a maximum of 50 tags").
@@ -318,19 +318,11 @@ def describe_tags(call: OperationCall) -> dict[str, Any]:
         (entry for entry in _all_tags(call) if matches(entry)),
         key=lambda e: (e.resource_id, e.key),
     )
-    page, token = paginate(
-        entries, max_results, params.get("NextToken"), query_key(params, "MaxResults", "NextToken")
-    )
-    body: dict[str, Any] = {
-        "Tags": [
-            {"Key": e.key, "ResourceId": e.resource_id, "ResourceType": e.resource_type,
-             "Value": e.value}
-            for e in page
-        ]
-    }
-    if token is not None:
-        body["NextToken"] = token
-    return body
+    return paged_body(params, entries, "Tags", lambda page: [
+        {"Key": e.key, "ResourceId": e.resource_id, "ResourceType": e.resource_type,
+         "Value": e.value}
+        for e in page
+    ], max_results)
 
 
 def _region_context(call: OperationCall) -> dict[str, ContextValue]:
