@@ -368,3 +368,13 @@ def test_calls_record_typed_params_and_outcome(ec2, ec2_stub):
     assert first.succeeded
     assert (second.error_code, second.http_status) == ("InvalidAMIID.Unavailable", 400)
     assert second.region == "us-east-1" and second.account_id == "123456789012"
+
+
+def test_mapping_whose_snapshot_is_gone_gets_no_result_entry(ec2, ec2_stub):
+    image = ec2_stub.add_image("web", snapshots=2)
+    with ec2_stub.backend.transaction() as tx:  # the second snapshot vanished from the state
+        tx.delete(type(ec2_stub.snapshot(image.snapshot_ids[1])), "us-east-1",
+                  image.snapshot_ids[1])
+    response = ec2.deregister_image(ImageId=image.image_id, DeleteAssociatedSnapshots=True)
+    assert response["DeleteSnapshotResults"] == [
+        {"SnapshotId": image.snapshot_ids[0], "ReturnCode": "success"}]

@@ -549,3 +549,11 @@ def test_reserved_tag_keys_are_rejected_on_create(ec2, ec2_stub):
         TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "aws:x", "Value": "1"}]}])
     assert error.operation_name == "RegisterImage"
     assert len(ec2_stub.images()) == 0
+
+
+def test_sharing_a_disabled_image_is_not_permitted(ec2, ec2_stub):
+    image = ec2_stub.add_image("off", state="disabled")
+    assert_ec2_error(ec2.modify_image_attribute, "OperationNotPermitted",
+                     f"The AMI {image.image_id} is disabled. You can't share a disabled AMI.", 400,
+                     ImageId=image.image_id, LaunchPermission={"Add": [{"UserId": OTHER}]})
+    assert ec2_stub.image(image.image_id).shared_with == ()
