@@ -755,6 +755,9 @@ class Ec2Stub:
                 call.tx = tx
                 body = spec.handler(call)
         except ServiceError as error:
+            # The lazily rendered body keeps the error; its traceback would tie this call's frames
+            # into a cycle only the garbage collector can free (one per failed call).
+            error.__traceback__ = None
             return self._answer_error(call, model, error, request_dict, request_id)
         date = _http_date(self.clock.timestamp())
         if self.strict:
@@ -870,6 +873,7 @@ class Ec2Stub:
                     call.tx = tx
                     body = wire_call.spec.handler(call)
             except ServiceError as raised:
+                raised.__traceback__ = None  # no frame cycle (see _answer)
                 error = raised
             if body is not None and self.strict:
                 self._validate(model, body)
