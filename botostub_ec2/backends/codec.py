@@ -60,7 +60,7 @@ class _Field(typing.NamedTuple):
 class RecordCodec:
     """Encode one NamedTuple kind to JSON text and back (see the module docstring)."""
 
-    __slots__ = ("_decoders", "_fields", "kind", "names", "to_document")
+    __slots__ = ("_fields", "from_document", "kind", "names", "to_document")
 
     def __init__(self, kind: type[Any]) -> None:
         if not (isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields")):
@@ -77,29 +77,16 @@ class RecordCodec:
                 _Field(name, encode, decode, name in defaults, defaults.get(name))
             )
         self._fields: tuple[_Field, ...] = tuple(fields)
-        self._decoders: dict[str, Converter | None] = {f.name: f.decode for f in fields}
         #: Field names in declaration order (what a database records about the kind).
         self.names: tuple[str, ...] = tuple(kind._fields)
         #: ``record -> dict`` of the non-default fields, JSON-ready (see :func:`_compile_encoder`).
         self.to_document: Callable[[Any], dict[str, Any]] = _compile_encoder(kind, self._fields)
+        #: ``dict -> record`` for a dict made by :meth:`to_document` (missing fields take their
+        #: defaults; see :func:`_compile_decoder`).
+        self.from_document: Callable[[dict[str, Any]], Any] = _compile_decoder(kind, self._fields)
 
     def dumps(self, record: Any) -> str:
         return _dumps(self.to_document(record))
-
-    def from_document(self, document: dict[str, Any]) -> Any:
-        """The record for a dict made by :meth:`to_document` (missing fields take defaults)."""
-        decoders = self._decoders
-        try:
-            for name, value in document.items():
-                decode = decoders[name]
-                if decode is not None and value is not None:
-                    document[name] = decode(value)
-        except KeyError as missing:
-            raise CodecError(
-                f"stored {self.kind.__name__} has field {missing.args[0]!r}, which this version "
-                f"of {self.kind.__module__}.{self.kind.__qualname__} does not define"
-            ) from None
-        return self.kind(**document)
 
     def loads(self, text: str | bytes) -> Any:
         return self.from_document(_loads(text))
@@ -144,6 +131,62 @@ def _compile_encoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[A
     lines.append("    return document")
     exec("\n".join(lines), namespace)
     return namespace["to_document"]  # type: ignore[no-any-return]
+
+
+def _compile_decoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[Any], Any]:
+    """Generate ``from_document`` for one kind: the tuple built positionally, in one expression.
+
+    Every read of a persistent backend runs it; calling the NamedTuple with ``**document``
+    costs about twice as much.
+    """
+    namespace: dict[str, Any] = {
+        "KIND": kind, "NEW": tuple.__new__, "NAMES": frozenset(f.name for f in fields),
+        "MISSING": _MISSING, "problem": _document_problem,
+    }
+    items = []
+    for i, spec in enumerate(fields):
+        name = repr(spec.name)
+        if spec.has_default:
+            namespace[f"D{i}"] = spec.default
+            if spec.decode is None:
+                items.append(f"get({name}, D{i})")
+                continue
+            namespace[f"F{i}"] = spec.decode
+            items.append(f"(D{i} if (v := get({name}, MISSING)) is MISSING "
+                         f"else None if v is None else F{i}(v))")
+        elif spec.decode is None:
+            items.append(f"document[{name}]")
+        else:
+            namespace[f"F{i}"] = spec.decode
+            items.append(f"(None if (v := document[{name}]) is None else F{i}(v))")
+    lines = [
+        "def from_document(document):",
+        "    if not NAMES.issuperset(document):",
+        "        problem(KIND, document)",
+        "    get = document.get",
+        "    try:",
+        f"        return NEW(KIND, ({', '.join(items)},))",
+        "    except KeyError:",
+        "        problem(KIND, document)",
+    ]
+    exec("\n".join(lines), namespace)
+    return namespace["from_document"]  # type: ignore[no-any-return]
+
+
+_MISSING = object()
+
+
+def _document_problem(kind: type[Any], document: dict[str, Any]) -> None:
+    names = set(kind._fields)
+    unknown = [name for name in document if name not in names]
+    where = f"{kind.__module__}.{kind.__qualname__}"
+    if unknown:
+        raise CodecError(
+            f"stored {kind.__name__} has field {unknown[0]!r}, which this version of {where} "
+            "does not define")
+    defaults = getattr(kind, "_field_defaults", {})
+    missing = [name for name in kind._fields if name not in document and name not in defaults]
+    raise CodecError(f"stored {kind.__name__} lacks the required field {missing[0]!r}")
 
 
 def _wrong_type(kind: type[Any], record: Any) -> None:

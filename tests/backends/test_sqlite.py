@@ -238,6 +238,21 @@ def test_codec_leaves_defaults_out():
     assert codec.loads(codec.dumps(rich_image())) == rich_image()
 
 
+def test_codec_names_a_stored_field_this_version_lacks_or_needs():
+    codec = RecordCodec(ImageRecord)
+    document = codec.to_document(image("ami-00000001"))
+    with pytest.raises(CodecError, match="has field 'colour', which this version of "
+                                         "botostub_ec2.models.ImageRecord does not define"):
+        codec.from_document({**document, "colour": "red"})
+    del document["owner_id"]
+    with pytest.raises(CodecError, match="lacks the required field 'owner_id'"):
+        codec.from_document(document)
+    # A field missing from the document takes its default; a stored null stays None.
+    partial = codec.from_document({"image_id": "ami-1", "region": REGION, "owner_id": "1",
+                                   "name": "n", "creation_date": None})
+    assert partial.state == "available" and partial.creation_date is None
+
+
 def test_codec_rejects_wrong_values_and_types(backend):
     expected = r"ImageRecord.creation_date: expected datetime, got str"
     with pytest.raises(CodecError, match=expected), backend.transaction() as tx:
