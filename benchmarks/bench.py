@@ -5,10 +5,14 @@ Usage::
     python benchmarks/bench.py            # full run (a few minutes), table + benchmarks/results/latest.json
     python benchmarks/bench.py --quick    # smoke run (seconds): checks that every scenario runs
     python benchmarks/bench.py --only per-call,per-test
+    python benchmarks/bench.py --only sqlite --sqlite-max 100000   # SQLite without the 1M load
 
 moto is optional (``pip install -e '.[bench]'``); without it the moto rows are skipped with a note.
 Per-call scenarios run in interleaved rounds (round r times a batch of every scenario in turn) and
-report the median per-call time over rounds, so a noisy neighbour slows every scenario alike.
+report the median per-call time over rounds; each ratio is the median over rounds of a batch
+against its baseline's batch of the same round, so a noisy neighbour slows both sides alike.
+Sections: per-call, per-test, import, scale (MemoryBackend), threads, sqlite (SqliteBackend
+against MemoryBackend, then flat to 1,000,000 images).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import boto3  # noqa: E402
 import botocore  # noqa: E402
@@ -49,6 +54,9 @@ except ImportError:  # pragma: no cover - depends on the environment
     mock_aws = None
 
 REGION = "us-east-1"
+#: Largest SQLite state of the full run's ``sqlite`` section (``--sqlite-max``; loading 1M images
+#: takes a minute or two).
+SQLITE_MAX = 1_000_000
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")  # moto signs requests; ours never does
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -155,7 +163,7 @@ def _iam_evaluator() -> Any:
 def per_call_scenarios(quick: bool) -> tuple[list[Scenario], list[str]]:
     notes: list[str] = []
     batch = 20 if quick else 200
-    rounds_needed = 3 if quick else 15
+    rounds_needed = 3 if quick else 21
     pool = batch * (rounds_needed + 1) + 10  # + the warm-up batch
 
     floor_ok, floor_err = floor_client(False), floor_client(True)
@@ -240,7 +248,7 @@ def _moto_base_image(client: Any) -> str:
 
 def run_per_call(quick: bool) -> dict[str, Any]:
     scenarios, notes = per_call_scenarios(quick)
-    rounds = 3 if quick else 15
+    rounds = 3 if quick else 21
     for scenario in scenarios:  # warm-up: caches, lazy imports
         scenario.run_batch()
         scenario.samples.clear()
@@ -251,19 +259,31 @@ def run_per_call(quick: bool) -> dict[str, Any]:
                 scenario.run_batch()
     finally:
         gc.enable()
-    results = {s.name: s.median for s in scenarios}
-    floor_ok = results["FLOOR success (constant before-call answer)"]
-    floor_err = results["FLOOR error (constant error answer)"]
+    by_name = {s.name: s for s in scenarios}
+    floor_ok = by_name["FLOOR success (constant before-call answer)"]
+    floor_err = by_name["FLOOR error (constant error answer)"]
+
+    def paired_ratio(scenario: Scenario, base: Scenario) -> float:
+        # Each round's batch against the floor's batch of the same round (seconds apart): a
+        # machine that slows down for a while slows both, so the ratio holds while the times move.
+        return statistics.median(a / b for a, b in zip(scenario.samples, base.samples, strict=True))
+
     rows = []
-    for name, value in results.items():
+    for name, scenario in by_name.items():
         base = floor_err if ("NotFound" in name or "DryRun" in name or "error" in name) else floor_ok
-        rows.append({"scenario": name, "median_us": value * 1e6, "ratio_to_floor": value / base})
-    ours_ok = results["botostub_ec2 DeregisterImage success"]
+        rows.append({"scenario": name, "median_us": scenario.median * 1e6,
+                     "ratio_to_floor": paired_ratio(scenario, base)})
+    ours_ok = by_name["botostub_ec2 DeregisterImage success"]
     comparisons = {}
-    if "moto DeregisterImage success" in results:
-        comparisons["moto / botostub_ec2 (success)"] = results["moto DeregisterImage success"] / ours_ok
-        comparisons["moto / botostub_ec2 (NotFound)"] = (
-            results["moto DeregisterImage NotFound"] / results["botostub_ec2 DeregisterImage NotFound"])
+    if "moto DeregisterImage success" in by_name:
+        comparisons["moto / botostub_ec2 (success)"] = paired_ratio(
+            by_name["moto DeregisterImage success"], ours_ok)
+        comparisons["moto / botostub_ec2 (NotFound)"] = paired_ratio(
+            by_name["moto DeregisterImage NotFound"], by_name["botostub_ec2 DeregisterImage NotFound"])
+        comparisons["moto / FLOOR (what any interception can reach)"] = paired_ratio(
+            by_name["moto DeregisterImage success"], floor_ok)
+    notes.append("ratios: median over rounds of (this round's batch / the baseline's batch of the "
+                  "same round)")
     return {"rows": rows, "comparisons": comparisons, "notes": notes}
 
 
@@ -357,30 +377,50 @@ def _time_calls(fn: Callable[[], Any], n: int) -> float:
 
 
 def run_scale(quick: bool) -> dict[str, Any]:
+    """MemoryBackend from 100 to 100,000 images: states side by side, calls interleaved by round."""
     sizes = [100, 1000] if quick else [100, 10_000, 100_000]
-    n = 50 if quick else 500
+    rounds = 3 if quick else 11
+    batch = 20 if quick else 100
     client = new_client()
-    rows = []
-    per_size: dict[int, dict[str, float]] = {}
+    rows: list[dict[str, Any]] = []
+    pairs: dict[int, list[Scenario]] = {}
     for size in sizes:
         stub = Ec2Stub()
         ids = [stub.add_image(f"img-{i}").image_id for i in range(size)]
-        calls = min(n, size)
-        with stub:
-            probe = ids[size // 2]
-            describe = _time_calls(lambda: client.describe_images(ImageIds=[probe]), calls)
-            victims = iter(ids[:calls])
-            deregister = _time_calls(lambda: client.deregister_image(ImageId=next(victims)), calls)
-        per_size[size] = {"describe": describe, "deregister": deregister}
-        rows.append({"scenario": f"{size:>7} images", "deregister_us": deregister * 1e6,
-                     "describe_by_id_us": describe * 1e6})
-        del stub
-        gc.collect()
+        # The smallest state must hold every deregistered image: extra ones beyond `size`.
+        extra = [stub.add_image(f"extra-{i}").image_id
+                 for i in range(max(0, batch * (rounds + 1) - size))]
+        victims = iter(ids[::-1] + extra)
+        probe = ids[size // 2]
+        pairs[size] = [
+            Scenario(f"{size:>7,} images: DeregisterImage",
+                     lambda victims=victims: client.deregister_image(  # type: ignore[misc]
+                         ImageId=next(victims)), stub.start, stub.stop, batch=batch),
+            Scenario(f"{size:>7,} images: DescribeImages by id",
+                     lambda probe=probe: client.describe_images(  # type: ignore[misc]
+                         ImageIds=[probe]), stub.start, stub.stop, batch=batch),
+        ]
+    scenarios = [scenario for pair in pairs.values() for scenario in pair]
+    for scenario in scenarios:  # warm-up
+        scenario.run_batch()
+        scenario.samples.clear()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for scenario in scenarios:
+                scenario.run_batch()
+    finally:
+        gc.enable()
+    for scenario in scenarios:
+        rows.append({"scenario": scenario.name, "median_us": scenario.median * 1e6})
     small, large = sizes[0], sizes[-1]
-    comparisons = {
-        f"DeregisterImage {large}/{small} images": per_size[large]["deregister"] / per_size[small]["deregister"],
-        f"DescribeImages by id {large}/{small} images": per_size[large]["describe"] / per_size[small]["describe"],
-    }
+    comparisons = {}
+    for mine, base in zip(pairs[large], pairs[small], strict=True):
+        operation = mine.name.split(": ")[1]
+        comparisons[f"{operation}, {large:,} / {small:,} images"] = statistics.median(
+            a / b for a, b in zip(mine.samples, base.samples, strict=True))
+    del pairs, scenarios
+    gc.collect()
     notes = []
     # Memory per seeded image (one snapshot, no tags), by tracemalloc.
     count = 2_000 if quick else 20_000
@@ -461,6 +501,113 @@ def run_threads(quick: bool) -> dict[str, Any]:
                                           for r in rows}, "notes": []}
 
 
+# -- SQLite backend ------------------------------------------------------------------------------------
+
+
+def run_sqlite(quick: bool) -> dict[str, Any]:
+    """SqliteBackend against MemoryBackend per call (interleaved, paired), then flat to 1M images."""
+    import tempfile
+
+    import random
+
+    import bench_scale_sqlite  # benchmarks/ is on sys.path when this file runs as a script
+
+    from botostub_ec2 import inventory
+    from botostub_ec2.backends.sqlite import SqliteBackend
+
+    rounds = 3 if quick else 15
+    batch = 20 if quick else 100
+    client = new_client()
+    rows: list[dict[str, Any]] = []
+    comparisons: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="botostub-bench-") as directory:
+        stubs = {"memory": Ec2Stub(),
+                 "sqlite": Ec2Stub(backend=SqliteBackend(os.path.join(directory, "paired.db")))}
+        pools = {name: iter([stub.add_image(f"img-{n}").image_id
+                             for n in range(batch * (rounds + 1) + 5)])
+                 for name, stub in stubs.items()}
+        kept = {name: stub.add_image("kept").image_id for name, stub in stubs.items()}
+        scenarios: dict[tuple[str, str], Scenario] = {}
+        for name, stub in stubs.items():
+            pool, image = pools[name], kept[name]
+            scenarios[(name, "DeregisterImage")] = Scenario(
+                f"{name}: DeregisterImage success",
+                lambda pool=pool: client.deregister_image(ImageId=next(pool)),  # type: ignore[misc]
+                stub.start, stub.stop, batch=batch)
+            scenarios[(name, "DescribeImages")] = Scenario(
+                f"{name}: DescribeImages(ImageIds=[1])",
+                lambda image=image: client.describe_images(ImageIds=[image]),  # type: ignore[misc]
+                stub.start, stub.stop, batch=batch)
+        for scenario in scenarios.values():  # warm-up
+            scenario.run_batch()
+            scenario.samples.clear()
+        gc.disable()
+        try:
+            for _ in range(rounds):
+                for scenario in scenarios.values():
+                    scenario.run_batch()
+        finally:
+            gc.enable()
+        for scenario in scenarios.values():
+            rows.append({"scenario": scenario.name, "median_us": scenario.median * 1e6})
+        for operation in ("DeregisterImage", "DescribeImages"):
+            sqlite, memory = scenarios[("sqlite", operation)], scenarios[("memory", operation)]
+            comparisons[f"SQLite / Memory, {operation}"] = statistics.median(
+                a / b for a, b in zip(sqlite.samples, memory.samples, strict=True))
+        stubs["sqlite"].backend.close()
+
+        # Flat with size: bulk-loaded states of every size open side by side, their calls
+        # interleaved by round like the per-call section (random images in each).
+        sizes = [1_000, 5_000] if quick else sorted({1_000, 100_000, SQLITE_MAX})
+        per_round = 20 if quick else 100
+        scale_rounds = 3 if quick else 9
+        sized: list[Scenario] = []
+        loaded: dict[int, tuple[Ec2Stub, list[Scenario]]] = {}
+        for size in sizes:
+            stub = Ec2Stub(backend=SqliteBackend(os.path.join(directory, f"scale-{size}.db")))
+            began = time.perf_counter()
+            report = inventory.load(stub, bench_scale_sqlite.image_items(size))
+            load_s = time.perf_counter() - began
+            assert report.images == size
+            picks = random.Random(size).sample(range(size), per_round * (scale_rounds + 1) * 2)
+            doomed = iter([f"ami-{i:017x}" for i in picks[::2]])
+            looked = iter([f"ami-{i:017x}" for i in picks[1::2]])
+            pair = [
+                Scenario(f"sqlite, {size:,} images: DeregisterImage",
+                         lambda doomed=doomed: client.deregister_image(  # type: ignore[misc]
+                             ImageId=next(doomed)), stub.start, stub.stop, batch=per_round),
+                Scenario(f"sqlite, {size:,} images: DescribeImages by id",
+                         lambda looked=looked: client.describe_images(  # type: ignore[misc]
+                             ImageIds=[next(looked)]), stub.start, stub.stop, batch=per_round),
+            ]
+            loaded[size] = (stub, pair)
+            sized += pair
+            rows.append({"scenario": f"sqlite, load {size:,} images (+ their snapshots)",
+                         "seconds": load_s})
+        for scenario in sized:  # warm-up
+            scenario.run_batch()
+            scenario.samples.clear()
+        gc.disable()
+        try:
+            for _ in range(scale_rounds):
+                for scenario in sized:
+                    scenario.run_batch()
+        finally:
+            gc.enable()
+        for scenario in sized:
+            rows.append({"scenario": scenario.name, "median_us": scenario.median * 1e6})
+        small, large = loaded[sizes[0]][1], loaded[sizes[-1]][1]
+        for mine, base in zip(large, small, strict=True):
+            operation = mine.name.split(": ")[1]
+            comparisons[f"SQLite {operation}, {sizes[-1]:,} / {sizes[0]:,} images"] = (
+                statistics.median(a / b for a, b in zip(mine.samples, base.samples, strict=True)))
+        for stub, _ in loaded.values():
+            stub.backend.close()
+    return {"rows": rows, "comparisons": comparisons,
+            "notes": ["SQLite / Memory: median over rounds of (SQLite batch / Memory batch of the "
+                      "same round)"]}
+
+
 # -- main ------------------------------------------------------------------------------------------------
 
 SECTIONS = {
@@ -469,6 +616,7 @@ SECTIONS = {
     "import": run_import,
     "scale": run_scale,
     "threads": run_threads,
+    "sqlite": run_sqlite,
 }
 
 
@@ -487,12 +635,16 @@ def print_section(name: str, result: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    global SQLITE_MAX
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke run)")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "latest.json"),
                         help="where to write the results ('-' for none)")
+    parser.add_argument("--sqlite-max", type=int, default=SQLITE_MAX,
+                        help="largest SQLite state of the sqlite section (default 1,000,000)")
     args = parser.parse_args(argv)
+    SQLITE_MAX = args.sqlite_max
     report: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": os.cpu_count(), "botocore": botocore.__version__,

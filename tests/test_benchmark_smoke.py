@@ -18,7 +18,8 @@ def test_quick_benchmark_produces_every_section(monkeypatch):
     monkeypatch.setitem(sys.modules, "bench_smoke", bench)  # dataclasses look their module up
     spec.loader.exec_module(bench)
     report = bench.main(["--quick", "--json", "-"])
-    assert set(report["sections"]) == {"per-call", "per-test", "import", "scale", "threads"}
+    assert set(report["sections"]) == {"per-call", "per-test", "import", "scale", "threads",
+                                      "sqlite"}
     for section in report["sections"].values():
         assert section["rows"], section
         for row in section["rows"]:
