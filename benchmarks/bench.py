@@ -380,22 +380,28 @@ def run_scale(quick: bool) -> dict[str, Any]:
     """MemoryBackend from 100 to 100,000 images: states side by side, calls interleaved by round."""
     sizes = [100, 1000] if quick else [100, 10_000, 100_000]
     rounds = 3 if quick else 11
-    batch = 20 if quick else 100
+    batch = 20 if quick else 50
     client = new_client()
     rows: list[dict[str, Any]] = []
     pairs: dict[int, list[Scenario]] = {}
     for size in sizes:
         stub = Ec2Stub()
         ids = [stub.add_image(f"img-{i}").image_id for i in range(size)]
-        # The smallest state must hold every deregistered image: extra ones beyond `size`.
-        extra = [stub.add_image(f"extra-{i}").image_id
-                 for i in range(max(0, batch * (rounds + 1) - size))]
-        victims = iter(ids[::-1] + extra)
         probe = ids[size // 2]
+        # Each DeregisterImage batch takes images seeded just before it (untimed), so every
+        # state keeps its size however many rounds run, and the probe is never deregistered.
+        victims: list[str] = []
+
+        def refill(stub: Ec2Stub = stub, victims: list[str] = victims) -> None:
+            victims.extend(stub.add_image(f"fresh-{len(victims)}-{n}").image_id
+                           for n in range(batch))
+            stub.start()
+
+        pending = iter(victims)  # a list iterator also sees items appended later
         pairs[size] = [
             Scenario(f"{size:>7,} images: DeregisterImage",
-                     lambda victims=victims: client.deregister_image(  # type: ignore[misc]
-                         ImageId=next(victims)), stub.start, stub.stop, batch=batch),
+                     lambda pending=pending: client.deregister_image(  # type: ignore[misc]
+                         ImageId=next(pending)), refill, stub.stop, batch=batch),
             Scenario(f"{size:>7,} images: DescribeImages by id",
                      lambda probe=probe: client.describe_images(  # type: ignore[misc]
                          ImageIds=[probe]), stub.start, stub.stop, batch=batch),
@@ -559,7 +565,8 @@ def run_sqlite(quick: bool) -> dict[str, Any]:
         # Flat with size: bulk-loaded states of every size open side by side, their calls
         # interleaved by round like the per-call section (random images in each).
         sizes = [1_000, 5_000] if quick else sorted({1_000, 100_000, SQLITE_MAX})
-        per_round = 20 if quick else 100
+        # The smallest state (1,000 images) must hold both pools: 2 x 50 x 10 draws.
+        per_round = 20 if quick else 50
         scale_rounds = 3 if quick else 9
         sized: list[Scenario] = []
         loaded: dict[int, tuple[Ec2Stub, list[Scenario]]] = {}
