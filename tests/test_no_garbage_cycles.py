@@ -3,6 +3,7 @@ often, which in a suite of thousands of calls costs more than the calls themselv
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,10 +24,8 @@ def stub() -> Iterator[Ec2Stub]:
 
 def _cyclic_garbage_after(call: Callable[[], Any], times: int = 20) -> int:
     def attempt() -> None:
-        try:
+        with contextlib.suppress(ClientError):
             call()
-        except ClientError:
-            pass
 
     attempt()  # first call: lazy imports and caches
     gc.collect()
@@ -68,18 +67,14 @@ def test_wire_mode_errors_leave_no_frames_behind() -> None:
     stub = Ec2Stub(wire=True)
     ec2 = boto3.client("ec2", region_name="us-east-1")
     with stub:
-        try:
+        with contextlib.suppress(ClientError):
             ec2.deregister_image(ImageId="ami-12345678")
-        except ClientError:
-            pass
         gc.collect()
         gc.set_debug(gc.DEBUG_SAVEALL)
         try:
             for _ in range(5):
-                try:
+                with contextlib.suppress(ClientError):
                     ec2.deregister_image(ImageId="ami-12345678")
-                except ClientError:
-                    pass
             gc.collect()
             kinds = {type(o).__name__ for o in gc.garbage}
         finally:
