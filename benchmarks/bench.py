@@ -1,8 +1,10 @@
-"""botostub_ec2 benchmark: every speed claim of the README, as ratios measured side by side in one run.
+"""botostub_ec2 benchmark: every speed claim of the README, as ratios measured side by side in
+one run.
 
 Usage::
 
-    python benchmarks/bench.py            # full run (a few minutes), table + benchmarks/results/latest.json
+    python benchmarks/bench.py            # full run (a few minutes), table +
+                                          # benchmarks/results/latest.json
     python benchmarks/bench.py --quick    # smoke run (seconds): checks that every scenario runs
     python benchmarks/bench.py --only per-call,per-test
     python benchmarks/bench.py --only sqlite --sqlite-max 100000   # SQLite without the 1M load
@@ -18,6 +20,7 @@ against MemoryBackend, then flat to 1,000,000 images).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -47,8 +50,8 @@ from botocore.stub import Stubber  # noqa: E402
 from botostub_ec2 import Ec2Stub, Principal  # noqa: E402
 
 try:  # optional peer
-    import moto  # noqa: E402
-    from moto import mock_aws  # noqa: E402
+    import moto
+    from moto import mock_aws
 except ImportError:  # pragma: no cover - depends on the environment
     moto = None
     mock_aws = None
@@ -270,7 +273,8 @@ def run_per_call(quick: bool) -> dict[str, Any]:
 
     rows = []
     for name, scenario in by_name.items():
-        base = floor_err if ("NotFound" in name or "DryRun" in name or "error" in name) else floor_ok
+        is_error = "NotFound" in name or "DryRun" in name or "error" in name
+        base = floor_err if is_error else floor_ok
         rows.append({"scenario": name, "median_us": scenario.median * 1e6,
                      "ratio_to_floor": paired_ratio(scenario, base)})
     ours_ok = by_name["botostub_ec2 DeregisterImage success"]
@@ -279,7 +283,8 @@ def run_per_call(quick: bool) -> dict[str, Any]:
         comparisons["moto / botostub_ec2 (success)"] = paired_ratio(
             by_name["moto DeregisterImage success"], ours_ok)
         comparisons["moto / botostub_ec2 (NotFound)"] = paired_ratio(
-            by_name["moto DeregisterImage NotFound"], by_name["botostub_ec2 DeregisterImage NotFound"])
+            by_name["moto DeregisterImage NotFound"],
+            by_name["botostub_ec2 DeregisterImage NotFound"])
         comparisons["moto / FLOOR (what any interception can reach)"] = paired_ratio(
             by_name["moto DeregisterImage success"], floor_ok)
     notes.append("ratios: median over rounds of (this round's batch / the baseline's batch of the "
@@ -287,7 +292,7 @@ def run_per_call(quick: bool) -> dict[str, Any]:
     return {"rows": rows, "comparisons": comparisons, "notes": notes}
 
 
-# -- per-test cycles ---------------------------------------------------------------------------------
+# -- per-test cycles -------------------------------------------------------------------------------
 
 
 def cycle_botostub() -> None:
@@ -300,10 +305,8 @@ def cycle_botostub() -> None:
 def cycle_moto() -> None:
     with mock_aws():  # type: ignore[misc]
         client = boto3.Session(region_name=REGION).client("ec2")
-        try:
+        with contextlib.suppress(ClientError):
             client.deregister_image(ImageId="ami-12345678")
-        except ClientError:
-            pass
 
 
 def cycle_cold_client() -> None:
@@ -331,7 +334,8 @@ def run_per_test(quick: bool) -> dict[str, Any]:
             samples[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(v) for name, v in samples.items()}
     ours = medians["botostub_ec2 fixture cycle (new stub + Session + client + 1 call)"]
-    comparisons = {"botostub_ec2 cycle / cold client": ours / medians["cold boto3.Session().client('ec2')"]}
+    comparisons = {
+        "botostub_ec2 cycle / cold client": ours / medians["cold boto3.Session().client('ec2')"]}
     if "moto cycle (mock_aws + Session + client + 1 call)" in medians:
         comparisons["botostub_ec2 cycle / moto cycle"] = (
             ours / medians["moto cycle (mock_aws + Session + client + 1 call)"])
@@ -339,7 +343,7 @@ def run_per_test(quick: bool) -> dict[str, Any]:
             "comparisons": comparisons, "notes": notes}
 
 
-# -- import cost ---------------------------------------------------------------------------------------
+# -- import cost -----------------------------------------------------------------------------------
 
 
 def _import_time(statement: str) -> float:
@@ -366,7 +370,7 @@ def run_import(quick: bool) -> dict[str, Any]:
             "comparisons": {"added by botostub_ec2 (ms)": added * 1e3}, "notes": []}
 
 
-# -- scale ---------------------------------------------------------------------------------------------
+# -- scale -----------------------------------------------------------------------------------------
 
 
 def _time_calls(fn: Callable[[], Any], n: int) -> float:
@@ -473,26 +477,26 @@ def run_scale(quick: bool) -> dict[str, Any]:
     return {"rows": rows, "comparisons": comparisons, "notes": notes}
 
 
-# -- threads -------------------------------------------------------------------------------------------
+# -- threads ---------------------------------------------------------------------------------------
 
 
 def run_threads(quick: bool) -> dict[str, Any]:
     per_thread = 100 if quick else 2_000
     rows = []
+
+    def work(barrier: threading.Barrier, client: Any, image_ids: list[str]) -> None:
+        barrier.wait()
+        for image_id in image_ids:
+            client.deregister_image(ImageId=image_id)
+
     for threads in (1, 2, 4):
         stub = Ec2Stub()
         ids = [[stub.add_image(f"t{t}-{i}").image_id for i in range(per_thread)]
                for t in range(threads)]
         clients = [new_client() for _ in range(threads)]
         barrier = threading.Barrier(threads + 1)
-
-        def work(index: int) -> None:
-            barrier.wait()
-            client = clients[index]
-            for image_id in ids[index]:
-                client.deregister_image(ImageId=image_id)
-
-        workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+        workers = [threading.Thread(target=work, args=(barrier, clients[t], ids[t]))
+                   for t in range(threads)]
         with stub:
             for w in workers:
                 w.start()
@@ -501,20 +505,21 @@ def run_threads(quick: bool) -> dict[str, Any]:
             for w in workers:
                 w.join()
             elapsed = time.perf_counter() - start
-        rows.append({"scenario": f"{threads} thread(s)", "calls_per_s": threads * per_thread / elapsed})
+        rows.append({"scenario": f"{threads} thread(s)",
+                     "calls_per_s": threads * per_thread / elapsed})
     one = rows[0]["calls_per_s"]
     return {"rows": rows, "comparisons": {f"{r['scenario']} / 1 thread": r["calls_per_s"] / one
                                           for r in rows}, "notes": []}
 
 
-# -- SQLite backend ------------------------------------------------------------------------------------
+# -- SQLite backend --------------------------------------------------------------------------------
 
 
 def run_sqlite(quick: bool) -> dict[str, Any]:
-    """SqliteBackend against MemoryBackend per call (interleaved, paired), then flat to 1M images."""
-    import tempfile
-
+    """SqliteBackend against MemoryBackend per call (interleaved, paired), then flat to 1M
+    images."""
     import random
+    import tempfile
 
     import bench_scale_sqlite  # benchmarks/ is on sys.path when this file runs as a script
 
@@ -615,7 +620,7 @@ def run_sqlite(quick: bool) -> dict[str, Any]:
                       "same round)"]}
 
 
-# -- main ------------------------------------------------------------------------------------------------
+# -- main ------------------------------------------------------------------------------------------
 
 SECTIONS = {
     "per-call": run_per_call,
@@ -643,7 +648,7 @@ def print_section(name: str, result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     global SQLITE_MAX
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke run)")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "latest.json"),

@@ -40,7 +40,10 @@ def client_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ClientErr
 def assert_ec2_error(
     fn: Callable[..., Any], code: str, message: str | re.Pattern[str], status: int, **kwargs: Any
 ) -> ClientError:
-    """Call ``fn(**kwargs)``; assert EC2's error: code, exact message (or pattern), status, metadata."""
+    """Call ``fn(**kwargs)``; assert EC2's error.
+
+    Checks the code, the exact message (or a pattern), the status and the metadata.
+    """
     error = client_error(fn, **kwargs)
     response = error.response
     assert set(response) == {"Error", "ResponseMetadata"}

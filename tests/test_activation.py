@@ -1,4 +1,5 @@
-"""Activation: process-wide, per session/client, decorator, nesting, threads, passthrough, safety."""
+"""Activation: process-wide, per session/client, decorator, nesting, threads,
+passthrough, safety."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ParamValidationError
 
-from botostub_ec2 import ActivationError, Ec2Stub, UnhandledOperationError, stub_for
-from botostub_ec2 import hooks
+from botostub_ec2 import ActivationError, Ec2Stub, UnhandledOperationError, hooks, stub_for
 
 ORIGINAL_MAKE_API_CALL = BaseClient.__dict__["_make_api_call"]
 
@@ -97,9 +97,8 @@ def test_the_stub_active_at_call_time_answers():
     first, second = Ec2Stub(), Ec2Stub()
     image = second.add_image("only-in-second")
     client = boto3.client("ec2", region_name="us-east-1")
-    with first:
-        with pytest.raises(ClientError, match="NotFound"):
-            client.deregister_image(ImageId=image.image_id)
+    with first, pytest.raises(ClientError, match="NotFound"):
+        client.deregister_image(ImageId=image.image_id)
     with second:
         assert deregister(client, image.image_id)
 
@@ -282,7 +281,7 @@ def test_unemulated_operation_fails_fast_without_network():
 
 def test_unemulated_service_fails_fast():
     s3 = boto3.client("s3", region_name="us-east-1")
-    with Ec2Stub(), pytest.raises(UnhandledOperationError, match="s3.ListBuckets"):
+    with Ec2Stub(), pytest.raises(UnhandledOperationError, match=r"s3\.ListBuckets"):
         s3.list_buckets()
 
 

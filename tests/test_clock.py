@@ -90,8 +90,9 @@ def test_clock_advance_ends_a_cooldown_and_expires_a_binned_image():
         ec2.deregister_image(ImageId=binned.image_id)
         listed = ec2.list_images_in_recycle_bin()["Images"]
         assert [i["ImageId"] for i in listed] == [binned.image_id]
-        assert listed[0]["RecycleBinExitTime"] - listed[0]["RecycleBinEnterTime"] == timedelta(days=7)
+        retention = listed[0]["RecycleBinExitTime"] - listed[0]["RecycleBinEnterTime"]
+        assert retention == timedelta(days=7)
         stub.clock.advance(days=8)
         assert ec2.list_images_in_recycle_bin()["Images"] == []
-        with pytest.raises(ClientError, match="InvalidAMIID.NotFound"):
+        with pytest.raises(ClientError, match=r"InvalidAMIID\.NotFound"):
             ec2.restore_image_from_recycle_bin(ImageId=binned.image_id)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from botostub_ec2 import Decision, DenyAll, Ec2Stub
 from botostub_ec2.permissions import AuthorizationRequest, decode_authorization_message
@@ -41,7 +42,8 @@ def test_malformed_id(ec2, ec2_stub, bad_id):
     assert state_of(ec2_stub) == before
 
 
-@pytest.mark.parametrize(("short", "padded"), [("ami-c636c6b", "ami-0c636c6b"), ("ami-1", "ami-00000001"),
+@pytest.mark.parametrize(("short", "padded"), [("ami-c636c6b", "ami-0c636c6b"),
+                                               ("ami-1", "ami-00000001"),
                                                ("ami-abcdef", "ami-00abcdef")])
 def test_short_hex_id_is_zero_padded_then_not_found(ec2, short, padded):
     assert_ec2_error(ec2.deregister_image, "InvalidAMIID.NotFound",
@@ -99,8 +101,8 @@ def test_seeded_deregistered_image_is_unavailable(ec2, ec2_stub):
 def test_image_of_another_account_is_auth_failure(ec2, ec2_stub, visibility):
     image = ec2_stub.add_image("al2023", owner_id="137112412989", **visibility)
     before = state_of(ec2_stub)
-    assert_ec2_error(ec2.deregister_image, "AuthFailure", f"Not authorized for image:{image.image_id}",
-                     400, ImageId=image.image_id)
+    assert_ec2_error(ec2.deregister_image, "AuthFailure",
+                     f"Not authorized for image:{image.image_id}", 400, ImageId=image.image_id)
     assert state_of(ec2_stub) == before
 
 
@@ -130,7 +132,8 @@ def test_denied_is_unauthorized_operation(ec2, ec2_stub, dry_run):
     match = UNAUTHORIZED.fullmatch(error.response["Error"]["Message"])
     assert match["user"] == "arn:aws:iam::123456789012:user/botostub"
     assert match["resource"] == f"arn:aws:ec2:us-east-1::image/{image.image_id}"
-    assert match["clause"] == "because no identity-based policy allows the ec2:DeregisterImage action"
+    assert match["clause"] == (
+        "because no identity-based policy allows the ec2:DeregisterImage action")
     decoded = decode_authorization_message(match["token"])
     assert decoded["allowed"] is False and decoded["explicitDeny"] is False
     assert decoded["matchedStatements"] == {"items": []}
@@ -240,8 +243,9 @@ def test_protection_cooldown_blocks_until_it_ends(ec2, ec2_stub):
     with ec2_stub.backend.transaction() as tx:  # protection disabled with a cooldown a moment ago
         tx.put(image._replace(protection_cooldown_until=until))
     assert_ec2_error(ec2.deregister_image, "OperationNotPermitted",
-                     f"The AMI {image.image_id} can't be deregistered until 2025-01-02T00:00:00.000Z "
-                     f"because deregistration protection was disabled with a 24-hour cooldown period.",
+                     f"The AMI {image.image_id} can't be deregistered until "
+                     "2025-01-02T00:00:00.000Z because deregistration protection was disabled "
+                     "with a 24-hour cooldown period.",
                      400, ImageId=image.image_id)
     ec2_stub.clock.advance(hours=23, minutes=59)
     assert_ec2_error(ec2.deregister_image, "OperationNotPermitted", re.compile(".+"), 400,
@@ -359,7 +363,7 @@ def test_delete_associated_snapshots_false_keeps_them(ec2, ec2_stub):
 def test_calls_record_typed_params_and_outcome(ec2, ec2_stub):
     image = ec2_stub.add_image("web")
     ec2.deregister_image(ImageId=image.image_id, DryRun=False)
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError):
         ec2.deregister_image(ImageId=image.image_id)
     first, second = ec2_stub.calls
     assert (first.service, first.operation, first.error_code, first.http_status) == (

@@ -10,7 +10,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ParamValidationError
 
-from botostub_ec2 import DenyAll, Ec2Stub
+from botostub_ec2 import DenyAll
 
 from .helpers import assert_ec2_error, assert_metadata
 
@@ -64,8 +64,8 @@ def test_owners(ec2, catalogue, owners, expected):
 
 
 def test_invalid_owner(ec2):
-    assert_ec2_error(ec2.describe_images, "InvalidUserID.Malformed", "User ID 'bogus' is invalid", 400,
-                     Owners=["bogus"])
+    assert_ec2_error(ec2.describe_images, "InvalidUserID.Malformed", "User ID 'bogus' is invalid",
+                     400, Owners=["bogus"])
 
 
 @pytest.mark.parametrize(("users", "expected"), [
@@ -119,12 +119,13 @@ def test_deprecated_images_are_hidden_from_non_owners(ec2, ec2_stub):
     ec2_stub.add_image("future", owner_id=AMAZON, public=True,
                        deprecation_time="2026-01-01T00:00:00Z")
     assert names(ec2.describe_images()) == ["old-mine", "future"]
-    assert names(ec2.describe_images(IncludeDeprecated=True)) == ["old-mine", "old-public", "future"]
+    assert names(ec2.describe_images(IncludeDeprecated=True)) == [
+        "old-mine", "old-public", "future"]
     image = ec2.describe_images(Owners=["self"])["Images"][0]
     assert image["DeprecationTime"] == "2025-01-01T00:00:00.000Z"
 
 
-# -- DescribeImages: filters -------------------------------------------------------------------------
+# -- DescribeImages: filters ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("filters", "expected"), [
@@ -185,7 +186,7 @@ def test_unknown_filter_is_invalid(ec2):
                      400, Filters=[{"Name": "colour", "Values": ["red"]}])
 
 
-# -- DescribeImages: pagination, DryRun, authorization ----------------------------------------------
+# -- DescribeImages: pagination, DryRun, authorization -------------------------------------------
 
 
 def test_paginator_walks_every_page(ec2, ec2_stub):
@@ -307,7 +308,8 @@ def test_register_image_from_snapshot(ec2, ec2_stub):
     snapshot = ec2_stub.add_snapshot(volume_size=20)
     response = ec2.register_image(
         Name="registered", Architecture="arm64", RootDeviceName="/dev/xvda", EnaSupport=True,
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}],
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda",
+                              "Ebs": {"SnapshotId": snapshot.snapshot_id}}],
         TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "k", "Value": "v"}]}])
     assert set(response) == {"ImageId", "ResponseMetadata"}
     image = ec2_stub.image(response["ImageId"])
@@ -316,8 +318,9 @@ def test_register_image_from_snapshot(ec2, ec2_stub):
     assert image.block_devices[0].volume_size == 20
     assert dict(image.tags) == {"k": "v"}
     # The snapshot is now in use by the image.
-    assert names(ec2.describe_images(Filters=[{"Name": "block-device-mapping.snapshot-id",
-                                               "Values": [snapshot.snapshot_id]}])) == ["registered"]
+    in_use = ec2.describe_images(Filters=[{"Name": "block-device-mapping.snapshot-id",
+                                           "Values": [snapshot.snapshot_id]}])
+    assert names(in_use) == ["registered"]
 
 
 def test_register_image_errors(ec2, ec2_stub):
@@ -464,8 +467,8 @@ def test_sharing_makes_the_image_visible_to_the_other_account(ec2_stub):
                                  LaunchPermission={"Add": [{"UserId": OTHER}]})
     assert names(other.describe_images(Owners=[ME])) == ["web"]
     assert names(other.describe_images(ExecutableUsers=["self"])) == ["web"]
-    assert_ec2_error(other.deregister_image, "AuthFailure", f"Not authorized for image:{image.image_id}",
-                     400, ImageId=image.image_id)
+    assert_ec2_error(other.deregister_image, "AuthFailure",
+                     f"Not authorized for image:{image.image_id}", 400, ImageId=image.image_id)
     assert owner.describe_image_attribute(ImageId=image.image_id, Attribute="launchPermission")[
         "LaunchPermissions"] == [{"UserId": OTHER}]
     owner.modify_image_attribute(ImageId=image.image_id, Attribute="launchPermission",
@@ -545,7 +548,8 @@ def test_reserved_tag_keys_are_rejected_on_create(ec2, ec2_stub):
     snapshot = ec2_stub.add_snapshot()
     error = assert_ec2_error(
         ec2.register_image, "InvalidParameterValue", re.compile(".*aws:.*"), 400, Name="tagged",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}],
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda",
+                              "Ebs": {"SnapshotId": snapshot.snapshot_id}}],
         TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "aws:x", "Value": "1"}]}])
     assert error.operation_name == "RegisterImage"
     assert len(ec2_stub.images()) == 0

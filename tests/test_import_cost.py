@@ -24,7 +24,8 @@ def test_operations_load_when_a_stub_first_answers():
         "stub = Ec2Stub(); image = stub.add_image('web')\n"
         "assert 'botostub_ec2.operations.images' not in sys.modules\n"
         "with stub:\n"
-        "    boto3.client('ec2', region_name='us-east-1').deregister_image(ImageId=image.image_id)\n"
+        "    boto3.client('ec2', region_name='us-east-1')"
+        ".deregister_image(ImageId=image.image_id)\n"
         "assert 'botostub_ec2.operations.images' in sys.modules and 'wrapt' in sys.modules\n"
         "print(stub.image(image.image_id).state)\n"
     )

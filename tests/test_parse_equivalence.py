@@ -105,8 +105,8 @@ def _seeded(**kwargs: Any) -> tuple[Ec2Stub, str]:
 
 CASES = {
     "success": lambda: (lambda s, i: (s, {"ImageId": i}))(*_seeded()),
-    "success-delete-snapshots": lambda: (lambda s, i: (s, {"ImageId": i,
-                                                           "DeleteAssociatedSnapshots": True}))(*_seeded()),
+    "success-delete-snapshots": lambda: (
+        lambda s, i: (s, {"ImageId": i, "DeleteAssociatedSnapshots": True}))(*_seeded()),
     "malformed": lambda: (Ec2Stub(), {"ImageId": "not_an_ami_id"}),
     "not-found": lambda: (Ec2Stub(), {"ImageId": "ami-c636c6b"}),
     "dry-run": lambda: (lambda s, i: (s, {"ImageId": i, "DryRun": True}))(*_seeded()),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-
 def test_fixtures_and_markers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -63,4 +62,5 @@ def test_strict_ini_option(pytester: pytest.Pytester) -> None:
 
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.ec2_stub(**kwargs)*", "@pytest.mark.ec2_images(*images)*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.ec2_stub(**kwargs)*", "@pytest.mark.ec2_images(*images)*"])

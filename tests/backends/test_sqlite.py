@@ -241,8 +241,8 @@ def test_codec_leaves_defaults_out():
 def test_codec_names_a_stored_field_this_version_lacks_or_needs():
     codec = RecordCodec(ImageRecord)
     document = codec.to_document(image("ami-00000001"))
-    with pytest.raises(CodecError, match="has field 'colour', which this version of "
-                                         "botostub_ec2.models.ImageRecord does not define"):
+    with pytest.raises(CodecError, match=r"has field 'colour', which this version of "
+                                         r"botostub_ec2\.models\.ImageRecord does not define"):
         codec.from_document({**document, "colour": "red"})
     del document["owner_id"]
     with pytest.raises(CodecError, match="lacks the required field 'owner_id'"):
