@@ -481,23 +481,29 @@ def run_scale(quick: bool) -> dict[str, Any]:
 
 
 def run_threads(quick: bool) -> dict[str, Any]:
+    """Calls/s with 1, 2 and 4 threads on one stub, beside the same threads on FLOOR clients.
+
+    CPython runs one thread at a time (the GIL), so more threads never add throughput, and
+    handing the GIL between threads on two cores costs some: the FLOOR rows show how much of the
+    drop is botocore's and CPython's own, the ratio between the two what the stub adds (its
+    backend lock, for one).
+    """
     per_thread = 100 if quick else 2_000
     rows = []
 
-    def work(barrier: threading.Barrier, client: Any, image_ids: list[str]) -> None:
+    def work(barrier: threading.Barrier, call: Callable[[str], Any], image_ids: list[str]) -> None:
         barrier.wait()
         for image_id in image_ids:
-            client.deregister_image(ImageId=image_id)
+            call(image_id)
 
-    for threads in (1, 2, 4):
-        stub = Ec2Stub()
-        ids = [[stub.add_image(f"t{t}-{i}").image_id for i in range(per_thread)]
-               for t in range(threads)]
-        clients = [new_client() for _ in range(threads)]
+    def run(threads: int, stub: Ec2Stub | None, ids: list[list[str]],
+            calls: list[Callable[[str], Any]]) -> float:
         barrier = threading.Barrier(threads + 1)
-        workers = [threading.Thread(target=work, args=(barrier, clients[t], ids[t]))
+        workers = [threading.Thread(target=work, args=(barrier, calls[t], ids[t]))
                    for t in range(threads)]
-        with stub:
+        if stub is not None:
+            stub.start()
+        try:
             for w in workers:
                 w.start()
             barrier.wait()
@@ -505,11 +511,34 @@ def run_threads(quick: bool) -> dict[str, Any]:
             for w in workers:
                 w.join()
             elapsed = time.perf_counter() - start
-        rows.append({"scenario": f"{threads} thread(s)",
-                     "calls_per_s": threads * per_thread / elapsed})
-    one = rows[0]["calls_per_s"]
-    return {"rows": rows, "comparisons": {f"{r['scenario']} / 1 thread": r["calls_per_s"] / one
-                                          for r in rows}, "notes": []}
+        finally:
+            if stub is not None:
+                stub.stop()
+        return threads * per_thread / elapsed
+
+    throughput: dict[tuple[str, int], float] = {}
+    for threads in (1, 2, 4):
+        floors = [floor_client(False) for _ in range(threads)]
+        throughput[("FLOOR", threads)] = run(
+            threads, None, [["ami-12345678"] * per_thread] * threads,
+            [lambda _, c=c: c.deregister_image(ImageId="ami-12345678") for c in floors])
+        stub = Ec2Stub()
+        ids = [[stub.add_image(f"t{t}-{i}").image_id for i in range(per_thread)]
+               for t in range(threads)]
+        clients = [new_client() for _ in range(threads)]
+        throughput[("botostub_ec2", threads)] = run(
+            threads, stub, ids,
+            [lambda image_id, c=c: c.deregister_image(ImageId=image_id) for c in clients])
+    for (name, threads), value in throughput.items():
+        rows.append({"scenario": f"{name}, {threads} thread(s)", "calls_per_s": value})
+    comparisons = {}
+    for threads in (2, 4):
+        ours = throughput[("botostub_ec2", threads)] / throughput[("botostub_ec2", 1)]
+        floor = throughput[("FLOOR", threads)] / throughput[("FLOOR", 1)]
+        comparisons[f"botostub_ec2 {threads} threads / 1 thread"] = ours
+        comparisons[f"FLOOR {threads} threads / 1 thread"] = floor
+        comparisons[f"botostub_ec2 scaling / FLOOR scaling, {threads} threads"] = ours / floor
+    return {"rows": rows, "comparisons": comparisons, "notes": []}
 
 
 # -- SQLite backend --------------------------------------------------------------------------------

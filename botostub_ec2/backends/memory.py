@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from ..models import INDEXES
+from .locking import acquire
 
 R = TypeVar("R", bound=tuple[Any, ...])
 
@@ -238,7 +239,7 @@ class _MemoryTransaction:
         self._undo: dict[tuple[type[Any], str, str], Any] | None = None
 
     def __enter__(self) -> _MemoryTransaction:
-        self._backend._lock.acquire()
+        acquire(self._backend._lock)
         return self
 
     def __exit__(

@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 from ..models import INDEXES, Index
 from .base import BackendBusyError, BackendError, BackendSchemaError
 from .codec import RecordCodec, codec_for
+from .locking import acquire
 
 R = TypeVar("R", bound=tuple[Any, ...])
 
@@ -656,7 +657,7 @@ class _SqliteTransaction:
             return self
         self._outer = True
         if self._write:
-            backend._write_gate.acquire()
+            acquire(backend._write_gate)
             try:
                 backend._retry(conn, "BEGIN IMMEDIATE")
             except BaseException:
