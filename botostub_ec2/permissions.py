@@ -121,6 +121,9 @@ def _unique_id(arn: str, kind: str) -> str:
         return f"AROA{body}:{arn.rsplit('/', 1)[-1]}"
     if kind == "root":
         return arn.split(":")[4]
+    if kind == "federated-user":
+        # GetCallerIdentity's UserId is the aws:userid value: account:caller-specified-name.
+        return f"{arn.split(':')[4]}:{arn.rsplit('/', 1)[-1]}"
     return f"AIDA{body}"
 
 

@@ -19,7 +19,10 @@ _SPINS = 100
 
 
 def acquire(lock: Any) -> None:
-    """Acquire ``lock`` (a ``Lock`` or ``RLock``), yielding the GIL instead of queueing on it."""
+    """Acquire ``lock`` (a ``Lock`` or ``RLock``), yielding the GIL instead of queueing on it.
+
+    Hot paths inline the first, non-blocking attempt and call this only when it fails.
+    """
     if lock.acquire(False):
         return
     sleep = time.sleep

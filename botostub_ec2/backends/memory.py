@@ -239,7 +239,9 @@ class _MemoryTransaction:
         self._undo: dict[tuple[type[Any], str, str], Any] | None = None
 
     def __enter__(self) -> _MemoryTransaction:
-        acquire(self._backend._lock)
+        lock = self._backend._lock
+        if not lock.acquire(False):
+            acquire(lock)  # contended: without a convoy (backends/locking.py)
         return self
 
     def __exit__(
