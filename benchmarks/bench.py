@@ -98,6 +98,27 @@ class Scenario:
         return statistics.median(self.samples)
 
 
+def run_interleaved(scenarios: list[Scenario], rounds: int) -> None:
+    """One warm-up batch each, then ``rounds`` rounds of one batch of every scenario in turn,
+    the garbage collector off while timing."""
+    for scenario in scenarios:  # warm-up: caches, lazy imports
+        scenario.run_batch()
+        scenario.samples.clear()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for scenario in scenarios:
+                scenario.run_batch()
+    finally:
+        gc.enable()
+
+
+def paired_ratio(scenario: Scenario, base: Scenario) -> float:
+    """Median over rounds of (this round's batch / ``base``'s batch of the same round): a machine
+    that slows down for a while slows both, so the ratio holds while the times move."""
+    return statistics.median(a / b for a, b in zip(scenario.samples, base.samples, strict=True))
+
+
 class _Raw:
     def __init__(self, body: bytes = b"") -> None:
         self.body = body
@@ -251,25 +272,10 @@ def _moto_base_image(client: Any) -> str:
 
 def run_per_call(quick: bool) -> dict[str, Any]:
     scenarios, notes = per_call_scenarios(quick)
-    rounds = 3 if quick else 21
-    for scenario in scenarios:  # warm-up: caches, lazy imports
-        scenario.run_batch()
-        scenario.samples.clear()
-    gc.disable()
-    try:
-        for _ in range(rounds):
-            for scenario in scenarios:
-                scenario.run_batch()
-    finally:
-        gc.enable()
+    run_interleaved(scenarios, 3 if quick else 21)
     by_name = {s.name: s for s in scenarios}
     floor_ok = by_name["FLOOR success (constant before-call answer)"]
     floor_err = by_name["FLOOR error (constant error answer)"]
-
-    def paired_ratio(scenario: Scenario, base: Scenario) -> float:
-        # Each round's batch against the floor's batch of the same round (seconds apart): a
-        # machine that slows down for a while slows both, so the ratio holds while the times move.
-        return statistics.median(a / b for a, b in zip(scenario.samples, base.samples, strict=True))
 
     rows = []
     for name, scenario in by_name.items():
@@ -411,24 +417,14 @@ def run_scale(quick: bool) -> dict[str, Any]:
                          ImageIds=[probe]), stub.start, stub.stop, batch=batch),
         ]
     scenarios = [scenario for pair in pairs.values() for scenario in pair]
-    for scenario in scenarios:  # warm-up
-        scenario.run_batch()
-        scenario.samples.clear()
-    gc.disable()
-    try:
-        for _ in range(rounds):
-            for scenario in scenarios:
-                scenario.run_batch()
-    finally:
-        gc.enable()
+    run_interleaved(scenarios, rounds)
     for scenario in scenarios:
         rows.append({"scenario": scenario.name, "median_us": scenario.median * 1e6})
     small, large = sizes[0], sizes[-1]
     comparisons = {}
     for mine, base in zip(pairs[large], pairs[small], strict=True):
         operation = mine.name.split(": ")[1]
-        comparisons[f"{operation}, {large:,} / {small:,} images"] = statistics.median(
-            a / b for a, b in zip(mine.samples, base.samples, strict=True))
+        comparisons[f"{operation}, {large:,} / {small:,} images"] = paired_ratio(mine, base)
     del pairs, scenarios
     gc.collect()
     notes = []
@@ -578,22 +574,12 @@ def run_sqlite(quick: bool) -> dict[str, Any]:
                 f"{name}: DescribeImages(ImageIds=[1])",
                 lambda image=image: client.describe_images(ImageIds=[image]),  # type: ignore[misc]
                 stub.start, stub.stop, batch=batch)
-        for scenario in scenarios.values():  # warm-up
-            scenario.run_batch()
-            scenario.samples.clear()
-        gc.disable()
-        try:
-            for _ in range(rounds):
-                for scenario in scenarios.values():
-                    scenario.run_batch()
-        finally:
-            gc.enable()
+        run_interleaved(list(scenarios.values()), rounds)
         for scenario in scenarios.values():
             rows.append({"scenario": scenario.name, "median_us": scenario.median * 1e6})
         for operation in ("DeregisterImage", "DescribeImages"):
             sqlite, memory = scenarios[("sqlite", operation)], scenarios[("memory", operation)]
-            comparisons[f"SQLite / Memory, {operation}"] = statistics.median(
-                a / b for a, b in zip(sqlite.samples, memory.samples, strict=True))
+            comparisons[f"SQLite / Memory, {operation}"] = paired_ratio(sqlite, memory)
         stubs["sqlite"].backend.close()
 
         # Flat with size: bulk-loaded states of every size open side by side, their calls
@@ -625,23 +611,14 @@ def run_sqlite(quick: bool) -> dict[str, Any]:
             sized += pair
             rows.append({"scenario": f"sqlite, load {size:,} images (+ their snapshots)",
                          "seconds": load_s})
-        for scenario in sized:  # warm-up
-            scenario.run_batch()
-            scenario.samples.clear()
-        gc.disable()
-        try:
-            for _ in range(scale_rounds):
-                for scenario in sized:
-                    scenario.run_batch()
-        finally:
-            gc.enable()
+        run_interleaved(sized, scale_rounds)
         for scenario in sized:
             rows.append({"scenario": scenario.name, "median_us": scenario.median * 1e6})
         small, large = loaded[sizes[0]][1], loaded[sizes[-1]][1]
         for mine, base in zip(large, small, strict=True):
             operation = mine.name.split(": ")[1]
             comparisons[f"SQLite {operation}, {sizes[-1]:,} / {sizes[0]:,} images"] = (
-                statistics.median(a / b for a, b in zip(mine.samples, base.samples, strict=True)))
+                paired_ratio(mine, base))
         for stub, _ in loaded.values():
             stub.backend.close()
     return {"rows": rows, "comparisons": comparisons,

@@ -22,6 +22,9 @@ Design (details and guarantees in ``docs/fidelity/backends.md``):
   lock (busy timeout plus a jittered retry loop), so ``database is locked`` never escapes: after
   ``timeout`` seconds a :class:`~botostub_ec2.backends.base.BackendBusyError` does. WAL journaling
   makes a process killed mid-transaction leave the last committed state.
+* Each connection remembers the rows it read or wrote across transactions, and forgets them
+  when ``PRAGMA data_version`` shows that another connection committed, on rollback, on
+  ``restore_state`` and ``clear``.
 * Checkpoints (:class:`~botostub_ec2.backends.base.SupportsCheckpoint`) are an undo log filled
   by triggers while at least one checkpoint exists, so taking one is O(1) and restoring one
   costs what changed since.
@@ -35,6 +38,7 @@ import json
 import os
 import random
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -162,7 +166,8 @@ class _Connection:
     """A thread's connection plus its transaction nesting state."""
 
     # Weakly referenced from the backend: a thread's connection closes when the thread ends.
-    __slots__ = ("__weakref__", "conn", "depth", "new_ids", "pid", "write")
+    __slots__ = ("__weakref__", "absent", "cache", "conn", "data_version", "depth", "new_ids",
+                 "pid", "write")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -171,6 +176,18 @@ class _Connection:
         self.write = False
         #: Set when this transaction gave a kind, index or region an id: a rollback forgets it.
         self.new_ids = False
+        #: ``(slot, key) -> (row id, record)``, or ``None`` for a key known to be absent: rows
+        #: this connection read or wrote. Kept across transactions while ``PRAGMA data_version``
+        #: says no other connection committed (see :meth:`_SqliteTransaction.__enter__`).
+        self.cache: dict[tuple[int, str], tuple[int, Any] | None] = {}
+        #: ``(kind id, region)`` pairs known to have no slot yet (same validity as ``cache``).
+        self.absent: set[tuple[int, str]] = set()
+        self.data_version = -1
+
+    def forget(self) -> None:
+        """Drop what this connection remembers of the rows (after a rollback or a raw write)."""
+        self.cache.clear()
+        self.absent.clear()
 
 
 class SqliteBackend:
@@ -473,12 +490,17 @@ class SqliteBackend:
         slot = self._slots.get(key)
         if slot is not None:
             return slot
+        holder = self._local.holder
+        if not create and key in holder.absent:
+            return 0
         row = conn.execute(
             "SELECT id FROM regions WHERE kind = ? AND region = ?", key).fetchone()
         if row is None:
             if not create:
+                holder.absent.add(key)
                 return 0
-            self._local.holder.new_ids = True
+            holder.new_ids = True
+            holder.absent.discard(key)
             slot = conn.execute(
                 "INSERT INTO regions (kind, region) VALUES (?, ?)", key).lastrowid
             assert slot is not None
@@ -543,6 +565,7 @@ class SqliteBackend:
                              [(c[3], c[2]) for (t, _), c in first.items() if t == 2])
             conn.execute("DELETE FROM undo WHERE seq > ?", (seq,))
             conn.execute("DELETE FROM checkpoints WHERE id > ?", (checkpoint_id,))
+            tx._holder.forget()  # rows rewritten behind the cache
 
     def discard_state(self, token: Hashable) -> None:
         checkpoint_id = _checkpoint_id(token)
@@ -564,6 +587,7 @@ class SqliteBackend:
         with self.transaction() as tx:
             tx._conn.execute("DELETE FROM entries")
             tx._conn.execute("DELETE FROM records")
+            tx._holder.forget()
 
     def bulk_put(self, records: Iterable[Any]) -> int:
         """Insert or replace many records in one transaction; returns how many were put."""
@@ -640,14 +664,15 @@ class _SqliteTransaction:
         self._write = write
         self._holder: _Connection = None  # type: ignore[assignment]
         self._conn: sqlite3.Connection = None  # type: ignore[assignment]
-        #: ``(slot, key) -> (row id, record)`` of the rows read or written in this transaction.
-        self._cache: dict[tuple[int, str], tuple[int, Any]] = {}
+        #: The connection's row cache (:attr:`_Connection.cache`), set on entering.
+        self._cache: dict[tuple[int, str], tuple[int, Any] | None] = _NO_CACHE
         self._outer = False
 
     def __enter__(self) -> _SqliteTransaction:
         backend = self._backend
         holder = self._holder = backend._connection()
         conn = self._conn = holder.conn
+        self._cache = holder.cache
         if holder.depth:
             if self._write and not holder.write:
                 raise BackendError(
@@ -667,6 +692,16 @@ class _SqliteTransaction:
             backend._retry(conn, "BEGIN")
         holder.depth = 1
         holder.write = self._write
+        try:
+            # Another connection (thread or process) committed since this one last looked:
+            # what it remembers of the rows may be stale.
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        if version != holder.data_version or len(holder.cache) > _CACHE_ROWS:
+            holder.forget()
+            holder.data_version = version
         return self
 
     def __exit__(
@@ -676,10 +711,11 @@ class _SqliteTransaction:
         tb: TracebackType | None,
     ) -> None:
         holder, conn = self._holder, self._conn
-        self._cache = {}
+        self._cache = _NO_CACHE
         if not self._outer:
             holder.depth -= 1
             if exc_type is not None:
+                holder.forget()
                 conn.execute("ROLLBACK TO nested")
                 if holder.new_ids:
                     self._backend._forget_ids()
@@ -697,6 +733,8 @@ class _SqliteTransaction:
                 conn.execute("ROLLBACK")
             raise
         finally:
+            if not committed:
+                holder.forget()  # it may hold rows this transaction wrote
             if holder.new_ids:
                 holder.new_ids = False
                 if not committed:
@@ -723,12 +761,13 @@ class _SqliteTransaction:
         slot = backend._slot(self._conn, info.id, region, False)
         if not slot:
             return None
-        cached = self._cache.get((slot, key))
-        if cached is not None:
-            return cached[1]  # type: ignore[no-any-return]
+        cached = self._cache.get((slot, key), _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return None if cached is None else cached[1]
         row = self._conn.execute(
             "SELECT id, data FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
         if row is None:
+            self._cache[(slot, key)] = None
             return None
         record = info.codec.loads(row[1])
         self._cache[(slot, key)] = (row[0], record)
@@ -751,12 +790,11 @@ class _SqliteTransaction:
         conn = self._conn
         slot = self._backend._slot(conn, info.id, region, True)
         data = info.codec.dumps(record)
-        cached = self._cache.get((slot, key))
-        if cached is None:
+        cached = self._cache.get((slot, key), _UNKNOWN)
+        if cached is _UNKNOWN:
             row = conn.execute(
                 "SELECT id, data FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
-            if row is not None:
-                cached = (row[0], info.codec.loads(row[1]))
+            cached = (row[0], info.codec.loads(row[1])) if row is not None else None
         if cached is None:
             rid = conn.execute(
                 "INSERT INTO records (slot, key, data) VALUES (?, ?, ?)", (slot, key, data)
@@ -788,9 +826,15 @@ class _SqliteTransaction:
         info = self._writable_kind(kind)
         conn = self._conn
         slot = self._backend._slot(conn, info.id, region, True)
-        self._cache.pop((slot, key), None)
-        row = conn.execute(
-            "SELECT id FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
+        cached = self._cache.get((slot, key), _UNKNOWN)
+        if cached is None:
+            return
+        if cached is _UNKNOWN:
+            row = conn.execute(
+                "SELECT id FROM records WHERE slot = ? AND key = ?", (slot, key)).fetchone()
+        else:
+            row = (cached[0],)
+        self._cache[(slot, key)] = None
         if row is None:
             return
         conn.execute("DELETE FROM records WHERE id = ?", row)
@@ -985,6 +1029,12 @@ class _SqliteTransaction:
         if new_entries:
             conn.executemany(
                 "INSERT INTO entries (idx, slot, value, record) VALUES (?, ?, ?, ?)", new_entries)
+
+
+#: Rows a connection remembers at most; past this the cache starts afresh at the next transaction.
+_CACHE_ROWS = 20_000
+_UNKNOWN: Any = object()
+_NO_CACHE: dict[tuple[int, str], tuple[int, Any] | None] = {}
 
 
 def _same_fields(old: Any, new: Any, fields: tuple[str, ...]) -> bool:

@@ -471,3 +471,92 @@ def test_undo_log_is_emptied_when_no_checkpoint_is_left(backend, path):
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM undo").fetchone() == (0,)
     conn.close()
+
+
+# -- the per-connection row cache -----------------------------------------------------------------
+
+
+def _get(backend, key, region=REGION):
+    with backend.transaction(write=False) as tx:
+        return tx.get(ImageRecord, region, key)
+
+
+def test_cached_rows_follow_other_connections_writes(path, backend):
+    other = SqliteBackend(path)  # its own connection, as another process would have
+    try:
+        with backend.transaction() as tx:
+            tx.put(image("ami-00000001"))
+        assert _get(backend, "ami-00000001").state == "available"  # now remembered
+        assert _get(backend, "ami-00000002") is None  # remembered as absent
+        assert _get(backend, "ami-00000003", "eu-west-1") is None  # a region with no slot yet
+        with other.transaction() as tx:
+            tx.put(image("ami-00000001")._replace(state="disabled"))
+            tx.put(image("ami-00000002"))
+            tx.put(image("ami-00000003", region="eu-west-1"))
+        assert _get(backend, "ami-00000001").state == "disabled"
+        assert _get(backend, "ami-00000002") == image("ami-00000002")
+        assert _get(backend, "ami-00000003", "eu-west-1") == image("ami-00000003",
+                                                                   region="eu-west-1")
+        with other.transaction() as tx:
+            tx.delete(ImageRecord, REGION, "ami-00000001")
+        assert _get(backend, "ami-00000001") is None
+    finally:
+        other.close()
+
+
+def test_cached_rows_follow_another_threads_writes(backend):
+    with backend.transaction() as tx:
+        tx.put(image("ami-00000001"))
+    assert _get(backend, "ami-00000001").state == "available"
+
+    def writer() -> None:
+        with backend.transaction() as tx:
+            tx.put(image("ami-00000001")._replace(state="disabled"))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join(10)
+    assert _get(backend, "ami-00000001").state == "disabled"
+
+
+def test_a_rolled_back_write_is_not_remembered(backend):
+    with backend.transaction() as tx:
+        tx.put(image("ami-00000001"))
+    with pytest.raises(RuntimeError), backend.transaction() as tx:
+        tx.put(image("ami-00000001")._replace(state="disabled"))
+        tx.delete(ImageRecord, REGION, "ami-00000001")
+        tx.put(image("ami-00000002"))
+        raise RuntimeError("boom")
+    assert _get(backend, "ami-00000001").state == "available"
+    assert _get(backend, "ami-00000002") is None
+    with backend.transaction() as outer:
+        outer.put(image("ami-00000003"))
+        with pytest.raises(RuntimeError), backend.transaction() as inner:
+            inner.delete(ImageRecord, REGION, "ami-00000003")
+            raise RuntimeError("boom")
+        assert outer.get(ImageRecord, REGION, "ami-00000003") == image("ami-00000003")
+
+
+def test_restore_and_clear_are_seen_through_the_cache(backend):
+    with backend.transaction() as tx:
+        tx.put(image("ami-00000001"))
+    token = backend.snapshot_state()
+    with backend.transaction() as tx:
+        tx.put(image("ami-00000001")._replace(state="disabled"))
+    assert _get(backend, "ami-00000001").state == "disabled"
+    backend.restore_state(token)
+    assert _get(backend, "ami-00000001").state == "available"
+    backend.clear()
+    assert _get(backend, "ami-00000001") is None
+    backend.bulk_put([image("ami-00000001")._replace(state="pending")])
+    assert _get(backend, "ami-00000001").state == "pending"
+
+
+def test_the_cache_is_bounded(backend, monkeypatch):
+    monkeypatch.setattr(sqlite_module, "_CACHE_ROWS", 10)
+    with backend.transaction() as tx:
+        for n in range(30):
+            tx.put(image(f"ami-{n:08x}"))
+    for n in range(30):
+        assert _get(backend, f"ami-{n:08x}") is not None
+    assert len(backend._connection().cache) <= 11
