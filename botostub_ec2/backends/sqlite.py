@@ -665,7 +665,7 @@ class _SqliteTransaction:
         self._holder: _Connection = None  # type: ignore[assignment]
         self._conn: sqlite3.Connection = None  # type: ignore[assignment]
         #: The connection's row cache (:attr:`_Connection.cache`), set on entering.
-        self._cache: dict[tuple[int, str], tuple[int, Any] | None] = _NO_CACHE
+        self._cache: dict[tuple[int, str], tuple[int, Any] | None] = {}
         self._outer = False
 
     def __enter__(self) -> _SqliteTransaction:
@@ -711,7 +711,7 @@ class _SqliteTransaction:
         tb: TracebackType | None,
     ) -> None:
         holder, conn = self._holder, self._conn
-        self._cache = _NO_CACHE
+        self._cache = {}  # used after it ended, a transaction must not reach the shared cache
         if not self._outer:
             holder.depth -= 1
             if exc_type is not None:
@@ -1034,7 +1034,6 @@ class _SqliteTransaction:
 #: Rows a connection remembers at most; past this the cache starts afresh at the next transaction.
 _CACHE_ROWS = 20_000
 _UNKNOWN: Any = object()
-_NO_CACHE: dict[tuple[int, str], tuple[int, Any] | None] = {}
 
 
 def _same_fields(old: Any, new: Any, fields: tuple[str, ...]) -> bool:
