@@ -3,8 +3,8 @@ one run.
 
 Usage::
 
-    python benchmarks/bench.py            # full run (a few minutes), table +
-                                          # benchmarks/results/latest.json
+    python benchmarks/bench.py            # full run (~8 min, 2 of them loading 1M images into
+                                          # SQLite), table + benchmarks/results/latest.json
     python benchmarks/bench.py --quick    # smoke run (seconds): checks that every scenario runs
     python benchmarks/bench.py --only per-call,per-test
     python benchmarks/bench.py --only sqlite --sqlite-max 100000   # SQLite without the 1M load
@@ -14,7 +14,8 @@ Per-call scenarios run in interleaved rounds (round r times a batch of every sce
 report the median per-call time over rounds; each ratio is the median over rounds of a batch
 against its baseline's batch of the same round, so a noisy neighbour slows both sides alike.
 Sections: per-call, per-test, import, scale (MemoryBackend), threads, sqlite (SqliteBackend
-against MemoryBackend, then flat to 1,000,000 images).
+against MemoryBackend, then flat to 1,000,000 images). What the numbers mean, and the latest
+ones: docs/performance.md.
 """
 
 from __future__ import annotations
