@@ -127,16 +127,18 @@ def _check_resource_type(problems: _Problems, value: str | None) -> None:
 
 
 def _check_retention(problems: _Problems, period: Mapping[str, Any] | None) -> None:
-    if period is None:
-        return
-    value = period["RetentionPeriodValue"]
-    if value > 3650:
-        problems.add(value, "retentionPeriod.retentionPeriodValue",
-                     "Member must have value less than or equal to 3650")
-    unit = period["RetentionPeriodUnit"]
+    if period is not None:
+        _check_days(problems, "retentionPeriod.retentionPeriod", period["RetentionPeriodValue"],
+                    period["RetentionPeriodUnit"], 3650)
+
+
+def _check_days(problems: _Problems, field: str, value: int, unit: str, maximum: int) -> None:
+    """A ``{<field>Value, <field>Unit}`` pair: a number of days up to ``maximum``."""
+    if value > maximum:
+        problems.add(value, f"{field}Value", f"Member must have value less than or equal to "
+                                             f"{maximum}")
     if unit != "DAYS":
-        problems.add(unit, "retentionPeriod.retentionPeriodUnit",
-                     "Member must satisfy enum value set: [DAYS]")
+        problems.add(unit, f"{field}Unit", "Member must satisfy enum value set: [DAYS]")
 
 
 def _check_description(problems: _Problems, value: str | None) -> None:
@@ -217,17 +219,10 @@ def _check_identifier(problems: _Problems, identifier: str) -> None:
 
 
 def _check_unlock_delay(problems: _Problems, lock: Mapping[str, Any] | None) -> None:
-    if lock is None:
-        return
-    delay = lock["UnlockDelay"]
-    value = delay["UnlockDelayValue"]
-    if value > 30:
-        problems.add(value, "lockConfiguration.unlockDelay.unlockDelayValue",
-                     "Member must have value less than or equal to 30")
-    unit = delay["UnlockDelayUnit"]
-    if unit != "DAYS":
-        problems.add(unit, "lockConfiguration.unlockDelay.unlockDelayUnit",
-                     "Member must satisfy enum value set: [DAYS]")
+    if lock is not None:
+        delay = lock["UnlockDelay"]
+        _check_days(problems, "lockConfiguration.unlockDelay.unlockDelay",
+                    delay["UnlockDelayValue"], delay["UnlockDelayUnit"], 30)
 
 
 def _show_list(items: Sequence[Any]) -> str:
