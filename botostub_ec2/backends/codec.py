@@ -186,7 +186,10 @@ def _document_problem(kind: type[Any], document: dict[str, Any]) -> None:
             "does not define")
     defaults = getattr(kind, "_field_defaults", {})
     missing = [name for name in kind._fields if name not in document and name not in defaults]
-    raise CodecError(f"stored {kind.__name__} lacks the required field {missing[0]!r}")
+    if missing:
+        raise CodecError(f"stored {kind.__name__} lacks the required field {missing[0]!r}")
+    # A KeyError from inside a field's own decoder.
+    raise CodecError(f"stored {kind.__name__} could not be decoded: {document!r}")
 
 
 def _wrong_type(kind: type[Any], record: Any) -> None:

@@ -247,6 +247,16 @@ def test_codec_names_a_stored_field_this_version_lacks_or_needs():
     del document["owner_id"]
     with pytest.raises(CodecError, match="lacks the required field 'owner_id'"):
         codec.from_document(document)
+    def bad_key(_value):
+        raise KeyError("inside")
+
+    flaky = RecordCodec(ImageRecord)
+    decoder = flaky.from_document.__globals__
+    position = ImageRecord._fields.index("creation_date")
+    decoder[f"F{position}"] = bad_key
+    with pytest.raises(CodecError, match="could not be decoded"):
+        flaky.from_document({**codec.to_document(image("ami-00000001")),
+                             "creation_date": "2024-01-01T00:00:00+00:00"})
     # A field missing from the document takes its default; a stored null stays None.
     partial = codec.from_document({"image_id": "ami-1", "region": REGION, "owner_id": "1",
                                    "name": "n", "creation_date": None})
