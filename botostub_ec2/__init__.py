@@ -49,14 +49,14 @@ from .stub import Ec2Stub, ResponseValidationError, stub_for
 
 if TYPE_CHECKING:
     from .backends.sqlite import SqliteBackend
-    from .operations.base import OperationCall
+    from .handlers import OperationCall
 
 __version__ = "0.1.0"
 
 #: Names served from submodules on first use, so ``import botostub_ec2`` stays cheap.
 _LAZY = {
     # The operation families load when a stub first answers a call.
-    "OperationCall": "botostub_ec2.operations.base",
+    "OperationCall": "botostub_ec2.handlers",
     "IamIdentity": "botostub_ec2.iam",
     "IamPolicyEvaluator": "botostub_ec2.iam",
     "MalformedPolicyError": "botostub_ec2.iam",

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from .errors import ServiceError
 
 if TYPE_CHECKING:
-    from .operations import OperationCall
+    from .handlers import OperationCall
 
 #: ``code -> (HTTP status, message)`` of the transient EC2 errors worth injecting (evidence in
 #: docs/fidelity/ecosystem.md): throttling and internal errors are seen in real captures; the two

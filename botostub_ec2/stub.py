@@ -32,9 +32,9 @@ from .models import (
     SnapshotRecord,
     freeze_tags,
 )
-from .operations.base import OperationCall, OperationSpec
+from .handlers import CallEnvironment, OperationCall, OperationSpec
 from .options import LifecycleOptions
-from .permissions import EvaluatorLike, PermissionEvaluator, Principal, as_evaluator
+from .permissions import EvaluatorLike, PermissionEvaluator, Principal
 
 log = logging.getLogger("botostub_ec2")
 _new_tuple = tuple.__new__
@@ -129,9 +129,6 @@ class Ec2Stub:
         self.account_id = account_id
         self.region = region
         self.backend: StateBackend = backend if backend is not None else MemoryBackend()
-        self._evaluator: PermissionEvaluator = as_evaluator(evaluator)
-        #: True while the evaluator allows everything: requests need not be built at all.
-        self._allow_all = bool(getattr(self._evaluator, "unconditional", False))
         self.principal = (_as_principal(principal) if principal
                           else Principal.for_account(account_id))
         self._principals = {k: _as_principal(v) for k, v in (principals or {}).items()}
@@ -141,6 +138,7 @@ class Ec2Stub:
         self.strict = strict
         self.clock = clock if clock is not None else Clock()
         self.lifecycle = LifecycleOptions()
+        self._env = CallEnvironment(self.clock, evaluator, self.lifecycle, self)
         # Built from the registry on first use: loading every operation family is import work
         # a stub that is only seeded and inspected never needs.
         self._handlers_table: dict[tuple[str, str], OperationSpec] | None = None
@@ -165,12 +163,11 @@ class Ec2Stub:
     @property
     def evaluator(self) -> PermissionEvaluator:
         """The permission evaluator; assign an evaluator, a plain callable, or None (allow all)."""
-        return self._evaluator
+        return self._env.evaluator
 
     @evaluator.setter
     def evaluator(self, value: EvaluatorLike | None) -> None:
-        self._evaluator = as_evaluator(value)
-        self._allow_all = bool(getattr(self._evaluator, "unconditional", False))
+        self._env.set_evaluator(value)
 
     # -- activation -----------------------------------------------------------------------------
 
@@ -745,7 +742,7 @@ class Ec2Stub:
         """``before-call``: run the handler in one transaction and build botocore's answer."""
         spec = pending[1]
         call = OperationCall(
-            self, spec.service, spec.name, pending[2],
+            self._env, spec.service, spec.name, pending[2],
             context.get("client_region") or self.region,
             self._principal_for(request_signer) if self._principals else self.principal,
         )
@@ -801,7 +798,7 @@ class Ec2Stub:
         """Fast mode with faults armed: a matching fault answers instead of the operation."""
         spec, params = pending[1], pending[2]
         region, principal = self._caller(context, request_signer)
-        call = OperationCall(self, spec.service, spec.name, params, region, principal)
+        call = OperationCall(self._env, spec.service, spec.name, params, region, principal)
         fault = self._faults.take(call)
         if fault is None:
             return Ec2Stub._answer(self, pending, model, request_dict, request_signer, context)
@@ -842,7 +839,7 @@ class Ec2Stub:
     def _answer_on_wire(self, wire_call: wire_mode.WireCall, request: Any) -> Any:
         """Wire mode's ``before-send``: one attempt, answered with an HTTP response."""
         spec = wire_call.spec
-        call = OperationCall(self, spec.service, spec.name, wire_call.params, wire_call.region,
+        call = OperationCall(self._env, spec.service, spec.name, wire_call.params, wire_call.region,
                              wire_call.principal)
         fault = self._faults.take(call) if self._faults else None
         url = request.url

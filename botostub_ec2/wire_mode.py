@@ -38,7 +38,7 @@ from .errors import ServiceError
 if TYPE_CHECKING:
     from botocore.model import OperationModel
 
-    from .operations import OperationSpec
+    from .handlers import OperationSpec
     from .permissions import Principal
     from .stub import Ec2Stub
 

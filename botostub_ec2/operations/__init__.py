@@ -11,7 +11,7 @@ import importlib
 import threading
 from types import ModuleType
 
-from .base import REGISTRY, OperationCall, OperationSpec, operation
+from ..handlers import REGISTRY, OperationCall, OperationSpec, operation
 
 #: Every operation family the library ships, by module name.
 FAMILIES = (

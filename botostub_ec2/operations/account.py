@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import ServiceError
 from ..models import ImageRecord, InstanceRecord, SnapshotRecord
-from .base import OperationCall, operation, partition_of
+from ..handlers import OperationCall, operation, partition_of
 from .filters import compile_filters
 
 #: Regions enabled by default in every account (EC2 User Guide; CLI example output of

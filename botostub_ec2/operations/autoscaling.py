@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ServiceError
-from .base import OperationCall, operation
+from ..handlers import OperationCall, operation
 
 #: Documented maximum of ``MaxRecords`` for both operations (default 50).
 MAX_RECORDS = 100

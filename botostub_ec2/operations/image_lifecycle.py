@@ -20,7 +20,7 @@ from typing import Any
 from ..clock import format_iso
 from ..errors import Ec2Errors
 from ..models import ImageRecord
-from .base import OperationCall, operation
+from ..handlers import OperationCall, operation
 from .images import authorize_image, find_owned_image
 
 #: "enforces deregistration protection for 24 hours after deregistration protection is disabled"
@@ -56,7 +56,7 @@ def enable_image_deregistration_protection(call: OperationCall) -> dict[str, Any
 @operation("ec2", "DisableImageDeregistrationProtection")
 def disable_image_deregistration_protection(call: OperationCall) -> dict[str, Any]:
     image = _owned_and_authorized(call, "ec2:DisableImageDeregistrationProtection")
-    options = call.stub.lifecycle
+    options = call.lifecycle
     now = call.now
     until = image.protection_cooldown_until
     if until is not None and now < until:

@@ -33,7 +33,7 @@ from ..shapes import (
     reservations_to_api,
 )
 from . import resources, tags
-from .base import OperationCall, operation, partition_of
+from ..handlers import OperationCall, operation, partition_of
 from .filters import compile_filters, paged_body
 from .images import authorize_image, find_image
 

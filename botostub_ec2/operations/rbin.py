@@ -41,7 +41,7 @@ from typing import Any
 from ..errors import ServiceError
 from ..models import RetentionRuleRecord, freeze_tags
 from ..permissions import ContextValue
-from .base import OperationCall, operation, partition_of
+from ..handlers import OperationCall, operation, partition_of
 from .filters import query_key
 from .recycle_bin import rule_lock_state, rule_status
 
@@ -478,7 +478,7 @@ def create_rule(call: OperationCall) -> dict[str, Any]:
     if len(rule_tags) > MAX_RULE_TAGS:
         raise quota_exceeded(f"A retention rule can have at most {MAX_RULE_TAGS} tags.")
 
-    options = call.stub.lifecycle
+    options = call.lifecycle
     now = call.now
     delay = options.rule_activation_delay if existing else options.first_rule_activation_delay
     rule = RetentionRuleRecord(

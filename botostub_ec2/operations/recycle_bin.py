@@ -34,7 +34,7 @@ from ..models import ImageRecord, RetentionRuleRecord, SnapshotRecord, freeze_ta
 from ..permissions import ContextValue
 from . import images as _images  # module import: images.py imports this module first
 from . import resources as _resources
-from .base import OperationCall, operation
+from ..handlers import OperationCall, operation
 from .filters import check_max_results, paged_body
 
 #: The system tag Recycle Bin puts on a retained resource (can't be edited; removed on restore).
@@ -95,7 +95,7 @@ def matching_rule(
             region_level = rule
     if tag_level is None or region_level is None:
         return tag_level or region_level
-    if call.stub.lifecycle.tag_rules_take_precedence:
+    if call.lifecycle.tag_rules_take_precedence:
         return tag_level
     return tag_level if tag_level.retention_days >= region_level.retention_days else region_level
 
@@ -242,7 +242,7 @@ def restore_image_from_recycle_bin(call: OperationCall) -> dict[str, Any]:
         if snapshot is None or snapshot.recycle_bin_exit_time is not None:
             raise Ec2Errors.snapshot_not_found(snapshot_id)
 
-    options = call.stub.lifecycle
+    options = call.lifecycle
     previous = image.state_before_bin or "available"
     state = previous if options.restored_image_state == "previous" else "available"
     tx.put(image._replace(

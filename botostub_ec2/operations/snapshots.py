@@ -21,7 +21,7 @@ from ..models import EMPTY_TAGS, ImageRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
 from ..shapes import snapshot_to_api, tag_list
 from . import resources, tags
-from .base import OperationCall, operation
+from ..handlers import OperationCall, operation
 from .filters import compile_filters, flag, launch_scope, paged_body
 from .images import (
     delete_snapshot_record,

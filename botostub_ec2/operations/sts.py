@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ServiceError
 from ..permissions import decode_authorization_message as decode_authorization_message_token
-from .base import OperationCall, operation
+from ..handlers import OperationCall, operation
 
 
 @operation("sts", "GetCallerIdentity", write=False)

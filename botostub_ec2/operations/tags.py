@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..permissions import ContextValue
 from . import resources
-from .base import OperationCall, operation
+from ..handlers import OperationCall, operation
 from .filters import check_max_results, compile_filters, paged_body
 from .images import image_arn, image_context, is_visible, snapshot_arn, snapshot_context
 

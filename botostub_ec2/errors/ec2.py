@@ -1,85 +1,15 @@
-"""Errors: the ones the emulated service answers with, and the library's own.
+"""EC2's error answers, one named constructor per error (evidence in ``docs/fidelity.md``).
 
-:class:`ServiceError` is what an operation raises to answer with an AWS error; the hooks turn it
-into the error response botocore turns into a ``ClientError``. Every EC2 message lives here, next
-to the fact it reproduces, so ``docs/fidelity.md`` and the code can be read side by side.
-
-:class:`BotostubError` and its subclasses are raised to *the caller* for misuse of the library
-(an operation the stub does not emulate, bad seed data) and never look like an AWS error.
+Handlers raise ``Ec2Errors.image_not_found([...])`` and friends; nothing in
+:mod:`botostub_ec2.operations` builds a :class:`~botostub_ec2.errors.ServiceError` by hand, so every
+message EC2 sends lives here, next to the fact it reproduces.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-# Characters XML 1.0 cannot carry. Messages echo caller input (ids), and an error document holding
-# one would not parse; the emulator replaces them (docs/fidelity.md, "Control characters").
-_NOT_XML_SOURCE = "[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-_not_xml: re.Pattern[str] | None = None  # compiled on first use (it costs ms at import)
-
-
-def xml_safe(text: str) -> str:
-    global _not_xml
-    if text.isprintable():  # the common case, decided in C
-        return text
-    if _not_xml is None:
-        _not_xml = re.compile(_NOT_XML_SOURCE)
-    return _not_xml.sub("\ufffd", text) if _not_xml.search(text) else text
-
-
-class ServiceError(Exception):
-    """An error answer of the emulated service: code, message and HTTP status.
-
-    ``extra`` carries the additional members some protocols send next to ``Code``/``Message``
-    (for example ``Reason`` of a rest-json ``ValidationException``).
-    """
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        *,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        message = xml_safe(message)
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.extra = dict(extra) if extra else {}
-
-
-class BotostubError(Exception):
-    """Base class of the exceptions the library raises to its user."""
-
-
-class UnhandledOperationError(BotostubError):
-    """A call reached an active stub for an operation it does not emulate.
-
-    Raised before botocore resolves credentials or builds the HTTP request, so an unemulated call
-    never reaches the network. Pass ``passthrough=True`` to :class:`~botostub_ec2.Ec2Stub` to let
-    such calls continue (for example to moto), or add a handler with :meth:`Ec2Stub.add_handler`.
-    """
-
-    def __init__(self, service: str, operation: str) -> None:
-        super().__init__(
-            f"botostub_ec2 does not emulate {service}.{operation}; the call was stopped before it "
-            f"could reach AWS. Emulate it with stub.add_handler({service!r}, {operation!r}, ...), "
-            f"or let unemulated calls through with Ec2Stub(passthrough=True)."
-        )
-        self.service = service
-        self.operation = operation
-
-
-class SeedError(BotostubError, ValueError):
-    """Seed data passed to ``add_image`` / ``add_instance`` / ... is inconsistent or invalid."""
-
-
-class ActivationError(BotostubError, RuntimeError):
-    """A stub was stopped more often than started, or detached from something never attached."""
+from .service import ServiceError
 
 
 class Ec2Errors:
