@@ -60,7 +60,7 @@ class OperationSpec:
     write: bool = True
 
 
-#: The built-in operations, filled by the ``@operation`` decorators of :mod:`botostub_ec2.operations`.
+#: The built-in operations, filled by the ``@operation`` decorators of the operation modules.
 REGISTRY: dict[tuple[str, str], OperationSpec] = {}
 
 

@@ -23,6 +23,7 @@ from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock, parse_time
 from .errors import ActivationError, SeedError, ServiceError, UnhandledOperationError
 from .faults import Fault, FaultList, make_error
+from .handlers import CallEnvironment, OperationCall, OperationSpec
 from .ids import new_request_id, new_resource_id, private_ip_for
 from .models import (
     BlockDevice,
@@ -32,7 +33,6 @@ from .models import (
     SnapshotRecord,
     freeze_tags,
 )
-from .handlers import CallEnvironment, OperationCall, OperationSpec
 from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal
 

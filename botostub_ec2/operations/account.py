@@ -21,8 +21,8 @@ from functools import cache
 from typing import Any
 
 from ..errors import ServiceError
-from ..models import ImageRecord, InstanceRecord, SnapshotRecord
 from ..handlers import OperationCall, operation, partition_of
+from ..models import ImageRecord, InstanceRecord, SnapshotRecord
 from .filters import compile_filters
 
 #: Regions enabled by default in every account (EC2 User Guide; CLI example output of

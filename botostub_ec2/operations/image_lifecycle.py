@@ -19,8 +19,8 @@ from typing import Any
 
 from ..clock import format_iso
 from ..errors import Ec2Errors
-from ..models import ImageRecord
 from ..handlers import OperationCall, operation
+from ..models import ImageRecord
 from .images import authorize_image, find_owned_image
 
 #: "enforces deregistration protection for 24 hours after deregistration protection is disabled"

@@ -9,12 +9,12 @@ from typing import Any
 
 from ..clock import format_iso
 from ..errors import Ec2Errors, ServiceError
+from ..handlers import OperationCall, operation, partition_of
 from ..ids import new_resource_id, normalize_image_id, normalize_instance_id
 from ..models import BlockDevice, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
 from ..shapes import image_to_api, protection_value
 from . import recycle_bin
-from ..handlers import OperationCall, operation, partition_of
 from .filters import (
     FilterSpec,
     check_max_results,

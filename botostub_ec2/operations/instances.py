@@ -22,6 +22,7 @@ from typing import Any
 
 from ..clock import format_iso
 from ..errors import Ec2Errors
+from ..handlers import OperationCall, operation, partition_of
 from ..ids import new_resource_id, private_ip_for
 from ..models import EMPTY_TAGS, InstanceRecord, freeze_tags
 from ..permissions import ContextValue
@@ -33,7 +34,6 @@ from ..shapes import (
     reservations_to_api,
 )
 from . import resources, tags
-from ..handlers import OperationCall, operation, partition_of
 from .filters import compile_filters, paged_body
 from .images import authorize_image, find_image
 

@@ -39,9 +39,9 @@ from datetime import timedelta
 from typing import Any
 
 from ..errors import ServiceError
+from ..handlers import OperationCall, operation, partition_of
 from ..models import RetentionRuleRecord, freeze_tags
 from ..permissions import ContextValue
-from ..handlers import OperationCall, operation, partition_of
 from .filters import query_key
 from .recycle_bin import rule_lock_state, rule_status
 

@@ -29,12 +29,12 @@ from typing import Any
 from dateutil.tz import tzutc  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import Ec2Errors, ServiceError
+from ..handlers import OperationCall, operation
 from ..ids import normalize_image_id, normalize_snapshot_id
 from ..models import ImageRecord, RetentionRuleRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
 from . import images as _images  # module import: images.py imports this module first
 from . import resources as _resources
-from ..handlers import OperationCall, operation
 from .filters import check_max_results, paged_body
 
 #: The system tag Recycle Bin puts on a retained resource (can't be edited; removed on restore).

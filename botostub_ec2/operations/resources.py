@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..errors import Ec2Errors, ServiceError
+from ..handlers import OperationCall, partition_of
 from ..ids import is_well_formed, normalize_instance_id, normalize_snapshot_id, normalize_volume_id
 from ..models import InstanceRecord, SnapshotRecord
 from ..permissions import ContextValue
-from ..handlers import OperationCall, partition_of
 
 #: The largest page EC2 returns; a larger MaxResults is served as this ("if this value is larger
 #: than 1,000, only 1,000 results are returned", DescribeSnapshots documentation).

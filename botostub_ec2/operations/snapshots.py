@@ -16,12 +16,12 @@ from typing import Any
 
 from ..clock import format_iso
 from ..errors import Ec2Errors
+from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_snapshot_id
 from ..models import EMPTY_TAGS, ImageRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
 from ..shapes import snapshot_to_api, tag_list
 from . import resources, tags
-from ..handlers import OperationCall, operation
 from .filters import compile_filters, flag, launch_scope, paged_body
 from .images import (
     delete_snapshot_record,

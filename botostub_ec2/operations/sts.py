@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from ..errors import ServiceError
-from ..permissions import decode_authorization_message as decode_authorization_message_token
 from ..handlers import OperationCall, operation
+from ..permissions import decode_authorization_message as decode_authorization_message_token
 
 
 @operation("sts", "GetCallerIdentity", write=False)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ..errors import BotostubError, Ec2Errors, ServiceError
+from ..handlers import OperationCall, operation
 from ..ids import normalize_image_id
 from ..models import (
     EMPTY_TAGS,
@@ -36,7 +37,6 @@ from ..models import (
 )
 from ..permissions import ContextValue
 from . import resources
-from ..handlers import OperationCall, operation
 from .filters import check_max_results, compile_filters, paged_body
 from .images import image_arn, image_context, is_visible, snapshot_arn, snapshot_context
 
