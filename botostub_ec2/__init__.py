@@ -22,8 +22,12 @@ from .clock import Clock
 from .errors import (
     ActivationError,
     BotostubError,
+    ConfigurationError,
+    HandlerNotFoundError,
+    ResponseValidationError,
     SeedError,
     ServiceError,
+    TargetError,
     UnhandledOperationError,
 )
 from .faults import Fault
@@ -45,7 +49,7 @@ from .permissions import (
     PermissionEvaluator,
     Principal,
 )
-from .stub import Ec2Stub, ResponseValidationError, stub_for
+from .stub import Ec2Stub, stub_for
 
 if TYPE_CHECKING:
     from .backends.sqlite import SqliteBackend
@@ -89,10 +93,12 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "Clock",
+    "ConfigurationError",
     "Decision",
     "DenyAll",
     "Ec2Stub",
     "Fault",
+    "HandlerNotFoundError",
     "IamIdentity",
     "IamPolicyEvaluator",
     "ImageRecord",
@@ -111,6 +117,7 @@ __all__ = [
     "SqliteBackend",
     "StateBackend",
     "SupportsCheckpoint",
+    "TargetError",
     "Transaction",
     "UnhandledOperationError",
     "simulate",

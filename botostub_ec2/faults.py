@@ -27,10 +27,13 @@ How a fault surfaces depends on the stub's mode (see ``docs/ecosystem.md``):
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .errors import ServiceError
+from botocore.exceptions import ReadTimeoutError
+
+from .errors import ConfigurationError, ServiceError
 
 if TYPE_CHECKING:
     from .handlers import OperationCall
@@ -122,21 +125,22 @@ def make_error(
     """The :class:`ServiceError` a fault answers with (known codes get their status/message)."""
     if error is None:
         if status is not None or message is not None:
-            raise ValueError("status= and message= need error= (the error code)")
+            raise ConfigurationError("status= and message= need error= (the error code)")
         return None
     if isinstance(error, ServiceError):
         if status is not None or message is not None:
-            raise ValueError("pass status/message inside the ServiceError, not next to it")
+            raise ConfigurationError("pass status/message inside the ServiceError, not next to it")
         return error
     if not isinstance(error, str) or not error:
-        raise TypeError(f"error must be an error code or a ServiceError, got {error!r}")
+        raise ConfigurationError(f"error must be an error code or a ServiceError, got {error!r}")
     table = EC2_FAULTS if service in ("ec2", "*") else GENERIC_FAULTS
     known_status, known_message = table.get(error, (400, f"{error} (injected by botostub_ec2)"))
     if status is not None and not 300 <= status <= 599:
-        raise ValueError(f"an error answer needs an HTTP status from 300 to 599, got {status}")
+        raise ConfigurationError(
+            f"status: an error answer needs an HTTP status from 300 to 599, got {status}")
     if message == "":
         # AWS always sends one, and botocore parses an empty <Message/> as None.
-        raise ValueError("message must not be empty")
+        raise ConfigurationError("message must not be empty")
     return ServiceError(
         error,
         message if message is not None else known_message,
@@ -147,11 +151,13 @@ def make_error(
 class FaultList:
     """The faults armed on one stub, consumed under a lock (calls may come from many threads)."""
 
-    __slots__ = ("_faults", "_lock")
+    __slots__ = ("_faults", "_lock", "armed")
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        #: Whether any fault may still apply (read on every call: a plain attribute).
+        self.armed = False
 
     def __bool__(self) -> bool:
         return bool(self._faults)
@@ -162,10 +168,12 @@ class FaultList:
     def add(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault)
+            self.armed = True
 
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self.armed = False
 
     def active(self) -> list[Fault]:
         with self._lock:
@@ -184,4 +192,36 @@ class FaultList:
                 return None
             # Forget exhausted faults so the list stays short.
             self._faults = [f for f in self._faults if not f.exhausted]
+            self.armed = bool(self._faults)
             return fault
+
+
+def delayed(
+    latency: float,
+    read_timeout: float | None,
+    asynchronous: bool,
+    url: str,
+    answer: Callable[[], Any],
+) -> Any:
+    """Answer after ``latency`` real seconds, or raise botocore's ``ReadTimeoutError`` after the
+    client's ``read_timeout`` if that is shorter (botocore may retry it, as after a socket
+    timeout). For aiobotocore clients the wait is an ``asyncio.sleep`` (the loop stays free)."""
+    timed_out = read_timeout is not None and latency > read_timeout
+    delay = read_timeout if timed_out and read_timeout is not None else latency
+    if asynchronous:
+        return _async_then(delay, (lambda: _timed_out(url)) if timed_out else answer)
+    time.sleep(delay)
+    if timed_out:
+        _timed_out(url)
+    return answer()
+
+
+def _timed_out(url: str) -> None:
+    raise ReadTimeoutError(endpoint_url=url)
+
+
+async def _async_then(seconds: float, answer: Callable[[], Any]) -> Any:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+    return answer()

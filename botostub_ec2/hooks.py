@@ -1,136 +1,139 @@
-"""Botocore wiring: the two event handlers, where they are registered, and process-wide activation.
+"""Botocore wiring: the event handlers, the emitters they are registered on, and who answers.
 
-Every emitter the library touches gets one :class:`_Binding` whose bound methods are registered on
-``before-parameter-build`` (capture the typed params, pick the answering stub, stop unemulated
-calls before credentials or HTTP) and ``before-call`` (answer). Botocore copies a session's
-emitter into each client it creates, handlers included, so a binding registered on a session
-reaches every client created from it afterwards, and detaching the session detaches them too.
+Every emitter the library touches carries the handlers of one :class:`Binding`:
 
-Process-wide activation (``with stub:``) must also reach clients that exist already. A wrapt
-wrapper around ``BaseClient._make_api_call`` (and aiobotocore's, when present) binds each client's
-emitter on its first call while a stub is active. The answering stub is looked up when the call
-is made: the last stub attached to that session or client, else the innermost process-wide stub.
-The stack is a plain module global, so worker threads see it.
+* ``before-parameter-build`` (the binding's own method): capture the typed params, pick the
+  answering stub, and stop an unemulated call before credentials or HTTP;
+* ``before-call``, ``choose-signer`` and ``before-send`` (module functions, the same on every
+  emitter): hand the call to the responder the stub picked (fast mode answers at ``before-call``,
+  wire mode at ``before-send``; :mod:`botostub_ec2.responders`).
 
-Wire mode (:mod:`botostub_ec2.wire_mode`) adds two handlers per binding, registered first:
-``choose-signer`` (leave the stub's requests unsigned, remember the call for this thread or task)
-and ``before-send`` (answer it with an HTTP response). Fast-mode calls never reach either.
+All are registered first among the generic event's handlers: an answered call needs none of
+botocore's request decorations, and handlers of a more specific event (a Stubber's) still run
+before ours.
+
+Botocore gives each client a *copy* of its session's emitter, handlers included: a binding
+registered on a session (``stub.attach(session)``) reaches every client created from it
+afterwards, and detaching the session detaches them too. A copy does not carry the marker the
+library keeps on an emitter, so the binding an emitter carries is found by asking the emitter
+itself (:func:`binding_of` emits a private probe event every binding answers); nothing relies on
+botocore's private attributes.
+
+Who answers a call is decided when it is made (:meth:`Binding.resolve`): the last stub attached to
+that client, else to the session it came from, else the innermost process-wide stub. The
+process-wide stack is a plain module global, so worker threads see it. Process-wide activation
+(``with stub:``) also reaches clients that exist already: the :data:`CLIENT_DISPATCH` patch on
+``BaseClient._make_api_call`` (and aiobotocore's) binds a client's emitter on its first call while
+a stub is active, unless the emitter already carries a binding (inherited from its session).
 """
 
 from __future__ import annotations
 
-import sys
+import contextvars
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore import UNSIGNED
-from botocore import credentials as _credentials
-from botocore import utils as _utils
 
-from . import wire_mode
+from .errors import ActivationError, TargetError
+from .guard import NETWORK_GUARD
+from .model_cache import MODEL_SHARING
+from .patches import Patch, PatchSet, function_wrapper
 
 if TYPE_CHECKING:
     from botocore.hooks import BaseEventHooks
 
+    from .responders import WireCall
     from .stub import Ec2Stub
 
 #: Key under which the call in flight is kept in botocore's per-call ``context`` dict.
 CONTEXT_KEY = "botostub_ec2"
+#: Key under which a wire-mode call waits for ``choose-signer`` in the same dict.
+WIRE_CONTEXT_KEY = "botostub_ec2.wire"
 _ATTR = "_botostub_ec2_binding"
-_BEFORE_PARAMS = "botostub_ec2.before-parameter-build"
-_BEFORE_CALL = "botostub_ec2.before-call"
-_CHOOSE_SIGNER = "botostub_ec2.choose-signer"
-_BEFORE_SEND = "botostub_ec2.before-send"
+_PROBE = "botostub_ec2-binding"
+_IDS = {
+    "before-parameter-build": "botostub_ec2.before-parameter-build",
+    "before-call": "botostub_ec2.before-call",
+    "choose-signer": "botostub_ec2.choose-signer",
+    "before-send": "botostub_ec2.before-send",
+    _PROBE: "botostub_ec2.probe",
+}
 
 _lock = threading.RLock()
 #: Process-wide activation stack, innermost last.
 _process_stack: list[Ec2Stub] = []
-#: Emitters bound while process-wide activation was on (unbound when it ends).
+#: Emitters whose binding process-wide activation created (unbound when it ends).
 _bound_emitters: weakref.WeakSet[Any] = weakref.WeakSet()
-#: Stubs active in any mode; the network guard stays on while this is non-zero.
-_active_count = 0
-_patches: list[tuple[Any, str, Any]] = []
-_guard_patches: list[tuple[Any, str, Any]] = []
+#: The wire-mode call whose request is being prepared in this thread / task.
+current_wire_call: contextvars.ContextVar[WireCall | None] = contextvars.ContextVar(
+    "botostub_ec2_wire_call", default=None)
 
 
-class _Binding:
-    """The library's presence on one event emitter (shared by copies of that emitter)."""
+class Binding:
+    """The library's presence on one emitter (and on the copies botocore makes of it).
 
-    __slots__ = ("__weakref__", "attached")
+    ``owner`` is the emitter the binding was created for: on a copy (a client of an attached
+    session) the binding is inherited. ``parent`` is the inherited binding a client's own binding
+    replaced when a stub was attached to the client itself: the client's attachments come first,
+    then the session's.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("__weakref__", "attached", "owner", "parent")
+
+    def __init__(self, owner: BaseEventHooks, parent: Binding | None = None) -> None:
         self.attached: list[Ec2Stub] = []
+        self.owner = weakref.ref(owner)
+        self.parent = parent
 
     def resolve(self) -> Ec2Stub | None:
+        """The stub that answers a call made through this binding now."""
         attached = self.attached
         if attached:
             return attached[-1]
+        if self.parent is not None:
+            return self.parent.resolve()
         stack = _process_stack
         return stack[-1] if stack else None
 
     def before_parameter_build(self, params: Any, model: Any, context: Any, **kwargs: Any) -> None:
         stub = self.resolve()
         if stub is not None:
-            stub._prepare(model, params, context)
+            stub.responder.prepare(model, params, context)
 
-    def before_call(self, model: Any, params: Any, request_signer: Any, context: Any,
-                    **kwargs: Any) -> Any:
-        pending = context.get(CONTEXT_KEY)
-        if pending is None:
-            return None
-        return pending[0]._answer(pending, model, params, request_signer, context)
-
-    # Wire mode (botostub_ec2.wire_mode): the call goes on past before-call and is answered here.
-
-    def choose_signer(self, context: Any = None, **kwargs: Any) -> Any:
-        wire_call = context.get(wire_mode.CONTEXT_KEY) if context is not None else None
-        # Set on every request of this emitter, so a call the stub does not answer never finds
-        # an earlier call's value at before-send.
-        wire_mode.current_call.set(wire_call)
-        return UNSIGNED if wire_call is not None else None
-
-    def before_send(self, request: Any, **kwargs: Any) -> Any:
-        wire_call = wire_mode.current_call.get()
-        if wire_call is None:
-            return None
-        wire_mode.current_call.set(None)
-        return wire_call.stub._answer_on_wire(wire_call, request)
+    def probe(self, **kwargs: Any) -> Binding:
+        return self
 
 
-def _binding_of(emitter: BaseEventHooks) -> _Binding | None:
-    return emitter.__dict__.get(_ATTR)
+# -- handlers that are the same on every emitter ---------------------------------------------------
 
 
-def bind(emitter: BaseEventHooks) -> _Binding:
-    """Register the library's handlers on ``emitter`` (once) and return its binding."""
-    with _lock:
-        binding = _binding_of(emitter)
-        if binding is None:
-            binding = _Binding()
-            # First among the handlers of the generic event: an answered call needs none of
-            # botocore's request decorations (recursion-detection and API-version headers), and
-            # handlers registered for a more specific event (a Stubber's) still run before ours.
-            emitter.register_first("before-parameter-build", binding.before_parameter_build,
-                                   unique_id=_BEFORE_PARAMS)
-            emitter.register_first("before-call", binding.before_call, unique_id=_BEFORE_CALL)
-            # First too, so that wire mode answers before moto's (or anyone's) before-send.
-            emitter.register_first("choose-signer", binding.choose_signer,
-                                   unique_id=_CHOOSE_SIGNER)
-            emitter.register_first("before-send", binding.before_send, unique_id=_BEFORE_SEND)
-            emitter.__dict__[_ATTR] = binding
-        return binding
+def before_call(model: Any, params: Any, request_signer: Any, context: Any, **kwargs: Any) -> Any:
+    pending = context.get(CONTEXT_KEY)
+    if pending is None:
+        return None
+    return pending.responder.before_call(pending, model, params, request_signer, context)
 
 
-def unbind(emitter: BaseEventHooks) -> None:
-    """Remove the library's handlers from ``emitter``."""
-    with _lock:
-        if emitter.__dict__.pop(_ATTR, None) is None:
-            return
-        emitter.unregister("before-parameter-build", unique_id=_BEFORE_PARAMS)
-        emitter.unregister("before-call", unique_id=_BEFORE_CALL)
-        emitter.unregister("choose-signer", unique_id=_CHOOSE_SIGNER)
-        emitter.unregister("before-send", unique_id=_BEFORE_SEND)
+def choose_signer(context: Any = None, **kwargs: Any) -> Any:
+    wire_call = context.get(WIRE_CONTEXT_KEY) if context is not None else None
+    # Set on every request of the emitter, so a call the stub does not answer never finds an
+    # earlier call's value at before-send.
+    current_wire_call.set(wire_call)
+    # The request is never sent: signing it would only cost time and, without credentials, fail.
+    return UNSIGNED if wire_call is not None else None
+
+
+def before_send(request: Any, **kwargs: Any) -> Any:
+    wire_call = current_wire_call.get()
+    if wire_call is None:
+        return None
+    current_wire_call.set(None)
+    return wire_call.responder.before_send(wire_call, request)
+
+
+# -- bindings on emitters ------------------------------------------------------------------------
 
 
 def emitter_of(target: Any) -> BaseEventHooks:
@@ -148,124 +151,146 @@ def emitter_of(target: Any) -> BaseEventHooks:
         target = botocore_session
     if hasattr(target, "get_component"):
         return target.get_component("event_emitter")  # type: ignore[no-any-return]
-    raise TypeError(
+    raise TargetError(
         f"cannot attach to {target!r}: expected a boto3 or botocore Session, a client, "
         f"or a resource"
     )
 
 
-# -- attachment --------------------------------------------------------------------------------
+def binding_of(emitter: BaseEventHooks) -> Binding | None:
+    """The binding whose handlers ``emitter`` carries (its own, or its session's), or None."""
+    binding = emitter.__dict__.get(_ATTR)
+    if binding is not None:
+        return binding  # type: ignore[no-any-return]
+    return _probe(emitter)
+
+
+def _probe(emitter: BaseEventHooks) -> Binding | None:
+    answers = emitter.emit(_PROBE)
+    if hasattr(answers, "send"):
+        # aiobotocore's emitter returns a coroutine; with plain handlers it never suspends.
+        try:
+            answers.send(None)
+        except StopIteration as done:
+            answers = done.value
+        else:  # pragma: no cover - a coroutine handler on our private event
+            answers.close()
+            return None
+    for _, answer in answers or ():
+        if isinstance(answer, Binding):
+            return answer
+    return None
+
+
+def _register(emitter: BaseEventHooks, binding: Binding) -> None:
+    emitter.register_first("before-parameter-build", binding.before_parameter_build,
+                           unique_id=_IDS["before-parameter-build"])
+    emitter.register_first(_PROBE, cast(Any, binding.probe), unique_id=_IDS[_PROBE])
+    # Registering again under the same unique id is a no-op, so an inherited copy stays.
+    emitter.register_first("before-call", before_call, unique_id=_IDS["before-call"])
+    emitter.register_first("choose-signer", choose_signer, unique_id=_IDS["choose-signer"])
+    emitter.register_first("before-send", before_send, unique_id=_IDS["before-send"])
+
+
+def _unregister(emitter: BaseEventHooks, *, all_handlers: bool) -> None:
+    for event, unique_id in _IDS.items():
+        if all_handlers or event in ("before-parameter-build", _PROBE):
+            emitter.unregister(event, unique_id=unique_id)
+
+
+def _new_binding(emitter: BaseEventHooks, parent: Binding | None = None) -> Binding:
+    binding = Binding(emitter, parent)
+    if parent is not None:
+        _unregister(emitter, all_handlers=False)
+    _register(emitter, binding)
+    emitter.__dict__[_ATTR] = binding
+    return binding
+
+
+def bind(emitter: BaseEventHooks) -> Binding:
+    """The binding ``emitter`` carries, registering a new one if it carries none."""
+    with _lock:
+        binding = binding_of(emitter)
+        if binding is None:
+            return _new_binding(emitter)
+        emitter.__dict__[_ATTR] = binding
+        return binding
+
+
+def unbind(emitter: BaseEventHooks) -> None:
+    """Remove the library's handlers from ``emitter`` (giving back an inherited binding's)."""
+    with _lock:
+        binding = emitter.__dict__.get(_ATTR)
+        if binding is None or binding.owner() is not emitter:
+            return
+        del emitter.__dict__[_ATTR]
+        if binding.parent is not None:
+            _unregister(emitter, all_handlers=False)
+            _register(emitter, binding.parent)
+            emitter.__dict__[_ATTR] = binding.parent
+        else:
+            _unregister(emitter, all_handlers=True)
+
+
+# -- activation ------------------------------------------------------------------------------------
 
 
 def attach(stub: Ec2Stub, target: Any) -> None:
+    """Make ``stub`` answer the calls of ``target`` (a session, client or resource)."""
     emitter = emitter_of(target)
     with _lock:
-        bind(emitter).attached.append(stub)
-        _guard_on()
+        binding = bind(emitter)
+        if binding.owner() is not emitter:  # inherited from the session: the client gets its own
+            binding = _new_binding(emitter, parent=binding)
+        binding.attached.append(stub)
+        NETWORK_GUARD.acquire()
 
 
-def detach(stub: Ec2Stub, target: Any) -> bool:
+def detach(stub: Ec2Stub, target: Any) -> None:
+    """Undo the most recent :func:`attach` of ``stub`` to ``target``."""
     emitter = emitter_of(target)
     with _lock:
-        binding = _binding_of(emitter)
-        if binding is None or stub not in binding.attached:
-            return False
-        # Remove the most recent attachment of this stub.
+        binding = emitter.__dict__.get(_ATTR)
+        if binding is None or binding.owner() is not emitter or stub not in binding.attached:
+            raise ActivationError(f"{stub!r} is not attached to {target!r}")
         for index in range(len(binding.attached) - 1, -1, -1):
             if binding.attached[index] is stub:
                 del binding.attached[index]
                 break
         if not binding.attached and emitter not in _bound_emitters:
             unbind(emitter)
-        _guard_off()
-        return True
+        NETWORK_GUARD.release()
 
 
-# -- process-wide activation -------------------------------------------------------------------
-
-
-def _make_api_call_wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    events = instance.meta.events
-    if _ATTR not in events.__dict__ and _process_stack:
-        bind(events)
-        _bound_emitters.add(events)
-    return wrapped(*args, **kwargs)
-
-
-def _patch(owner: Any, name: str, wrapper: Any, registry: list[tuple[Any, str, Any]]) -> None:
-    original = owner.__dict__[name]
-    import wrapt  # on first activation: wrapt pulls in asyncio, ~20 ms of import
-
-    setattr(owner, name, wrapt.FunctionWrapper(original, wrapper))
-    registry.append((owner, name, original))
-
-
-def _unpatch(registry: list[tuple[Any, str, Any]]) -> None:
-    while registry:
-        owner, name, original = registry.pop()
-        setattr(owner, name, original)
-
-
-def _patch_aiobotocore(module: Any) -> None:
-    with _lock:
-        if _process_stack and not any(owner is module.AioBaseClient for owner, _, _ in _patches):
-            _patch(module.AioBaseClient, "_make_api_call", _make_api_call_wrapper, _patches)
-
-
-_import_hook_registered = False
-
-
-def _watch_aiobotocore() -> None:
-    """Patch aiobotocore's client too if it is imported while a stub is active."""
-    global _import_hook_registered
-    if not _import_hook_registered:
-        import wrapt
-
-        wrapt.register_post_import_hook(_patch_aiobotocore, "aiobotocore.client")
-        _import_hook_registered = True
-
-
-def push(stub: Ec2Stub) -> None:
+def push(stub: Ec2Stub, *, share_models: bool = True) -> None:
     """Make ``stub`` the innermost process-wide stub."""
     with _lock:
-        first = not _process_stack
-        # Pushed before patching: _patch_aiobotocore only patches while a stub is active.
         _process_stack.append(stub)
-        if first:
-            from botocore.client import BaseClient
-
-            from . import model_cache
-
-            model_cache.enable()
-            _watch_aiobotocore()
-            _patch(BaseClient, "_make_api_call", _make_api_call_wrapper, _patches)
-            aio = sys.modules.get("aiobotocore.client")
-            if aio is not None:
-                _patch_aiobotocore(aio)
-        _guard_on()
+        CLIENT_DISPATCH.acquire()
+        NETWORK_GUARD.acquire()
+        if share_models:
+            MODEL_SHARING.acquire()
 
 
-def pop(stub: Ec2Stub) -> bool:
-    """Remove the innermost process-wide activation of ``stub``; False if it had none."""
+def pop(stub: Ec2Stub, *, share_models: bool = True) -> None:
+    """Remove the innermost process-wide activation of ``stub``."""
     with _lock:
         for index in range(len(_process_stack) - 1, -1, -1):
             if _process_stack[index] is stub:
                 del _process_stack[index]
                 break
         else:
-            return False
+            raise ActivationError(f"stop() called on {stub!r}, which is not started")
         if not _process_stack:
-            from . import model_cache
-
-            _unpatch(_patches)
-            model_cache.disable()
             for emitter in list(_bound_emitters):
-                binding = _binding_of(emitter)
-                if binding is None or not binding.attached:
+                binding = emitter.__dict__.get(_ATTR)
+                if binding is not None and not binding.attached:
                     unbind(emitter)
             _bound_emitters.clear()
-        _guard_off()
-        return True
+        if share_models:
+            MODEL_SHARING.release()
+        NETWORK_GUARD.release()
+        CLIENT_DISPATCH.release()
 
 
 def process_stack() -> tuple[Ec2Stub, ...]:
@@ -273,25 +298,30 @@ def process_stack() -> tuple[Ec2Stub, ...]:
     return tuple(_process_stack)
 
 
-# -- network guard -----------------------------------------------------------------------------
+def _adopt(events: Any) -> None:
+    """First call of a client while a stub is active process-wide: make sure it is bound."""
+    with _lock:
+        if _ATTR in events.__dict__ or not _process_stack:
+            return
+        inherited = _probe(events)
+        if inherited is not None:
+            # A copy of an attached session's emitter: its binding already falls back to the
+            # process-wide stack, and it is not ours to remove when the activation ends.
+            events.__dict__[_ATTR] = inherited
+            return
+        _new_binding(events)
+        _bound_emitters.add(events)
 
 
-def _no_network(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> None:
-    # Instance-metadata and container credential/region lookups would go to the network.
-    return None
+def _make_api_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    # Runs on every client call in the process while patched: two dict lookups when bound.
+    if _process_stack and _ATTR not in instance.meta.events.__dict__:
+        _adopt(instance.meta.events)
+    return wrapped(*args, **kwargs)
 
 
-def _guard_on() -> None:
-    global _active_count
-    _active_count += 1
-    if _active_count == 1:
-        _patch(_credentials.InstanceMetadataProvider, "load", _no_network, _guard_patches)
-        _patch(_credentials.ContainerProvider, "load", _no_network, _guard_patches)
-        _patch(_utils.IMDSRegionProvider, "provide", _no_network, _guard_patches)
-
-
-def _guard_off() -> None:
-    global _active_count
-    _active_count -= 1
-    if _active_count == 0:
-        _unpatch(_guard_patches)
+#: Held while any stub is active process-wide.
+CLIENT_DISPATCH = PatchSet("client dispatch", [
+    Patch("botocore.client", "BaseClient._make_api_call", function_wrapper(_make_api_call)),
+    Patch("aiobotocore.client", "AioBaseClient._make_api_call", function_wrapper(_make_api_call)),
+])

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
+
+from .speedups import install_fast_replace
 
 K = TypeVar("K")
 V = TypeVar("V")
-_first = itemgetter(0)
 
 
 class FrozenMapping(Mapping[K, V], Generic[K, V]):
@@ -142,7 +142,7 @@ class ImageRecord(NamedTuple):
 
     @property
     def key(self) -> str:
-        """The record's id (backends read it through a C-level getter, see below)."""
+        """The record's id (what backends address it by)."""
         return self.image_id
 
     @property
@@ -193,7 +193,7 @@ class SnapshotRecord(NamedTuple):
 
     @property
     def key(self) -> str:
-        """The record's id (backends read it through a C-level getter, see below)."""
+        """The record's id (what backends address it by)."""
         return self.snapshot_id
 
     @property
@@ -230,7 +230,7 @@ class InstanceRecord(NamedTuple):
 
     @property
     def key(self) -> str:
-        """The record's id (backends read it through a C-level getter, see below)."""
+        """The record's id (what backends address it by)."""
         return self.instance_id
 
     @property
@@ -286,7 +286,7 @@ class RetentionRuleRecord(NamedTuple):
 
     @property
     def key(self) -> str:
-        """The record's id (backends read it through a C-level getter, see below)."""
+        """The record's id (what backends address it by)."""
         return self.identifier
 
     @property
@@ -337,41 +337,11 @@ def register_kind(kind: type[Any], indexes: dict[str, Index] | None = None) -> N
     it reads and returns the tuple of values a record is found under.
     """
     INDEXES.setdefault(kind, {}).update(indexes or {})
-    _install_fast_replace(kind)
-
-
-def _install_fast_replace(kind: type[Any]) -> None:
-    """Give ``kind`` a ``_replace`` that copies the tuple once (namedtuple's is ~4x slower).
-
-    Unchanged fields keep their identity, which lets backends skip re-indexing cheaply.
-    """
-    if getattr(kind._replace, "_botostub_fast", False):
-        return
-    index = {name: position for position, name in enumerate(kind._fields)}
-    new = tuple.__new__
-
-    def _replace(self: Any, **changes: Any) -> Any:
-        values = list(self)
-        try:
-            for name, value in changes.items():
-                values[index[name]] = value
-        except KeyError:
-            unknown = [n for n in changes if n not in index]
-            raise ValueError(f"Got unexpected field names: {unknown!r}") from None
-        return new(kind, values)
-
-    _replace._botostub_fast = True  # type: ignore[attr-defined]
-    _replace.__doc__ = kind._replace.__doc__
-    kind._replace = _replace
+    install_fast_replace(kind)
 
 
 for _kind in list(INDEXES):
-    _install_fast_replace(_kind)
-
-# Backends read ``key`` on every write: for the kinds whose id is the first field, a C-level
-# getter saves a Python frame per read (set after class creation, where NamedTuple allows it).
-for _kind in (ImageRecord, SnapshotRecord, InstanceRecord, RetentionRuleRecord):
-    setattr(_kind, "key", property(_first, doc="The record's id."))  # noqa: B010 (typing)
+    install_fast_replace(_kind)
 
 
 class Call(NamedTuple):

@@ -1,37 +1,34 @@
-"""Responses: the ``(http_response, parsed)`` pair a ``before-call`` handler hands botocore.
+"""Answers as botocore receives them: HTTP headers, response objects, parsed dicts.
 
-EC2 answers take the fast path: the parsed dict is built directly (what botocore's EC2 parser would
-produce, proven by ``tests/test_parse_equivalence.py``) and the HTTP body is rendered only if
-someone reads ``http_response.content``. Other protocols are rendered and parsed by botocore
-itself (:mod:`botostub_ec2.wire`), which keeps rest-json timestamps and modeled error fields exact.
+Two shapes of answer, one per responder (:mod:`botostub_ec2.responders`):
+
+* at ``before-call`` (fast mode), the ``(http_response, parsed)`` pair botocore would have built.
+  EC2 answers take the fast path: the parsed dict is built directly (what botocore's EC2 parser
+  would produce, proven by ``tests/test_parse_equivalence.py`` and checked on every call in strict
+  mode) and the HTTP body is rendered only if someone reads ``http_response.content``. Other
+  protocols are rendered and parsed by botocore itself (:mod:`botostub_ec2.wire`), which keeps
+  rest-json timestamps and modeled error fields exact;
+* at ``before-send`` (wire mode), the HTTP response the service would send (:func:`http_response`).
+
+Every answer's headers come from :func:`headers`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from email.utils import formatdate
-from typing import Any
+from typing import Any, cast
 
-from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.awsrequest import AWSResponse
 from botocore.model import OperationModel
 
 from . import wire
 from .errors import ServiceError
+from .speedups import LazyHTTPResponse, RenderedBody
 
-# Header sets real EC2 sends (fact sheet §2c and §9), keys lower-cased as botocore reports them.
-_EC2_SUCCESS_HEADERS = {
-    "x-amzn-requestid": "",
-    "cache-control": "no-cache, no-store",
-    "strict-transport-security": "max-age=31536000; includeSubDomains",
-    "content-type": "text/xml;charset=UTF-8",
-    "transfer-encoding": "chunked",
-    "vary": "accept-encoding",
-    "date": "",
-    "server": "AmazonEC2",
-}
-_EC2_ERROR_HEADERS = {**_EC2_SUCCESS_HEADERS, "connection": "close"}
-
+#: The response class of fast-mode answers (the name earlier versions used).
+StubHTTPResponse = LazyHTTPResponse
 _date_cache: tuple[int, str] = (0, "")
 
 
@@ -47,81 +44,9 @@ def http_date(timestamp: float | None = None) -> str:
     return text
 
 
-class _LazyBody:
-    """Stands in for urllib3's raw response: renders the body the first time it is read."""
-
-    __slots__ = ("_data", "_render")
-
-    def __init__(self, render: Callable[[], bytes] | None, data: bytes | None = None) -> None:
-        self._render = render
-        self._data = data
-
-    def read(self, amt: int | None = None) -> bytes:
-        if self._data is None:
-            assert self._render is not None
-            self._data = self._render()
-        return self._data
-
-    def stream(self, **kwargs: Any) -> Iterator[bytes]:
-        yield self.read()
-
-
-class StubHTTPResponse(AWSResponse):
-    """An :class:`~botocore.awsrequest.AWSResponse` that builds its headers and body on demand."""
-
-    # Class-level defaults: an instance stores only what differs (it is built on every call).
-    _headers: HeadersDict | None = None
-    _raw: _LazyBody | None = None
-    _content = None
-
-    def __init__(
-        self,
-        url: str,
-        status_code: int,
-        headers: Mapping[str, str],
-        raw: _LazyBody | None = None,
-        render: Callable[[], bytes] | None = None,
-    ) -> None:
-        # AWSResponse.__init__ would build a HeadersDict up front; most callers never look.
-        self.url = url
-        self.status_code = status_code
-        self._header_source = headers
-        if raw is not None:
-            self._raw = raw
-        self._render = render
-
-    @property
-    def headers(self) -> HeadersDict:
-        if self._headers is None:
-            self._headers = HeadersDict(self._header_source)
-        return self._headers
-
-    @headers.setter
-    def headers(self, value: Mapping[str, str]) -> None:
-        self._headers = HeadersDict(value)
-
-    @property
-    def raw(self) -> _LazyBody:
-        if self._raw is None:
-            self._raw = _LazyBody(self._render)
-        return self._raw
-
-    @raw.setter
-    def raw(self, value: Any) -> None:
-        self._raw = value
-
-    def __repr__(self) -> str:
-        return f"<StubHTTPResponse [{self.status_code}] {self.url}>"
-
-
-def ec2_success(
-    url: str,
-    operation: OperationModel,
-    body: dict[str, Any],
-    request_id: str,
-    date: str,
-) -> tuple[StubHTTPResponse, dict[str, Any]]:
-    # Header set real EC2 sends (fact sheet §2c and §9), keys lower-cased as botocore reports them.
+def ec2_headers(request_id: str, date: str, error: bool = False) -> dict[str, str]:
+    """The header set real EC2 sends (fact sheet §2c and §9), keys lower-cased as botocore reports
+    them: ``transfer-encoding: chunked`` on every answer, ``connection: close`` on errors."""
     headers = {
         "x-amzn-requestid": request_id,
         "cache-control": "no-cache, no-store",
@@ -132,102 +57,149 @@ def ec2_success(
         "date": date,
         "server": "AmazonEC2",
     }
-    body["ResponseMetadata"] = {
-        "RequestId": request_id,
-        "HTTPStatusCode": 200,
-        "HTTPHeaders": headers,
-        "RetryAttempts": 0,
-    }
-    # The renderer walks the output shape's members only, so ResponseMetadata is not rendered;
-    # the response copies the headers when they are first read.
-    return StubHTTPResponse(
-        url, 200, headers, None, lambda: wire.render_ec2_body(operation, body, request_id)
-    ), body
-
-
-def ec2_error(
-    url: str,
-    operation: OperationModel,
-    error: ServiceError,
-    request_id: str,
-    date: str,
-) -> tuple[StubHTTPResponse, dict[str, Any]]:
-    headers = _EC2_ERROR_HEADERS.copy()
-    headers["x-amzn-requestid"] = request_id
-    headers["date"] = date
-    parsed = {
-        "Error": {"Code": error.code, "Message": error.message},
-        "ResponseMetadata": {
-            "RequestId": request_id,
-            "HTTPStatusCode": error.status,
-            "HTTPHeaders": headers,
-            "RetryAttempts": 0,
-        },
-    }
-    service_model = operation.service_model
-    return StubHTTPResponse(
-        url, error.status, headers, None,
-        lambda: wire.render_error(service_model, error, request_id)[2],
-    ), parsed
-
-
-def _common_headers(
-    request_id: str, date: str, protocol_headers: Mapping[str, str], body: bytes
-) -> dict[str, str]:
-    headers = {"x-amzn-requestid": request_id}
-    headers.update(protocol_headers)
-    headers["content-length"] = str(len(body))
-    headers["date"] = date
+    if error:
+        headers["connection"] = "close"
     return headers
 
 
-def rendered_success(
-    url: str, operation: OperationModel, body: Mapping[str, Any], request_id: str, date: str
-) -> tuple[StubHTTPResponse, dict[str, Any]]:
-    """Render the wire response and let botocore parse it (non-EC2 protocols, wire mode)."""
-    status, protocol_headers, payload = wire.render_success(operation, body, request_id)
-    headers = _EC2_SUCCESS_HEADERS.copy() if _is_ec2(operation) else {}
-    if headers:
-        headers["x-amzn-requestid"] = request_id
-        headers["date"] = date
-    else:
-        headers = _common_headers(request_id, date, protocol_headers, payload)
-    parsed = wire.parse(operation, status, headers, payload)
-    return StubHTTPResponse(url, status, headers, _LazyBody(None, payload)), parsed
-
-
-def rendered_error(
-    url: str, operation: OperationModel, error: ServiceError, request_id: str, date: str
-) -> tuple[StubHTTPResponse, dict[str, Any]]:
-    status, protocol_headers, payload = wire.render_error(
-        operation.service_model, error, request_id
-    )
-    if _is_ec2(operation):
-        headers = _EC2_ERROR_HEADERS.copy()
-        headers["x-amzn-requestid"] = request_id
-        headers["date"] = date
-    else:
-        headers = _common_headers(request_id, date, protocol_headers, payload)
-    parsed = wire.parse(operation, status, headers, payload)
-    return StubHTTPResponse(url, status, headers, _LazyBody(None, payload)), parsed
-
-
-def _is_ec2(operation: OperationModel) -> bool:
-    return wire.protocol_of(operation.service_model) == "ec2"
-
-
-def wire_headers(
-    operation: OperationModel,
+def headers(
+    model: OperationModel,
     error: bool,
     request_id: str,
     date: str,
     protocol_headers: Mapping[str, str],
     payload: bytes,
 ) -> dict[str, str]:
-    """The HTTP headers of a rendered answer (wire mode): EC2's exact set, or the protocol's."""
-    if _is_ec2(operation):
-        headers = (_EC2_ERROR_HEADERS if error else _EC2_SUCCESS_HEADERS).copy()
-        headers["x-amzn-requestid"] = request_id
-        headers["date"] = date
-        return headers
-    return _common_headers(request_id, date, protocol_headers, payload)
+    """The HTTP headers of an answer: EC2's exact set, or the protocol's own plus the common ones
+    (request id, ``content-length``, ``date``) for the other services."""
+    if wire.protocol_of(model.service_model) == "ec2":
+        return ec2_headers(request_id, date, error)
+    out = {"x-amzn-requestid": request_id}
+    out.update(protocol_headers)
+    out["content-length"] = str(len(payload))
+    out["date"] = date
+    return out
+
+
+def render(
+    model: OperationModel,
+    body: Mapping[str, Any] | None,
+    error: ServiceError | None,
+    request_id: str,
+    date: str,
+) -> tuple[int, dict[str, str], bytes]:
+    """``(status, headers, payload)`` of a success (``body``) or an error answer, as sent."""
+    if error is not None:
+        status, protocol_headers, payload = wire.render_error(model.service_model, error,
+                                                              request_id)
+    else:
+        assert body is not None
+        status, protocol_headers, payload = wire.render_success(model, body, request_id)
+    return status, headers(model, error is not None, request_id, date, protocol_headers,
+                           payload), payload
+
+
+# -- before-call answers (fast mode) -----------------------------------------------------------
+
+
+def ec2_success(
+    url: str, model: OperationModel, body: dict[str, Any], request_id: str, date: str
+) -> tuple[LazyHTTPResponse, dict[str, Any]]:
+    """EC2's success answer, built as a dict; the XML is rendered if someone reads it."""
+    answer_headers = ec2_headers(request_id, date)
+    body["ResponseMetadata"] = {
+        "RequestId": request_id,
+        "HTTPStatusCode": 200,
+        "HTTPHeaders": answer_headers,
+        "RetryAttempts": 0,
+    }
+    # The renderer walks the output shape's members only, so ResponseMetadata is not rendered.
+    return LazyHTTPResponse(
+        url, 200, answer_headers, lambda: wire.render_ec2_body(model, body, request_id)
+    ), body
+
+
+def ec2_error(
+    url: str, model: OperationModel, error: ServiceError, request_id: str, date: str
+) -> tuple[LazyHTTPResponse, dict[str, Any]]:
+    """EC2's error answer (``{"Error": {"Code", "Message"}, "ResponseMetadata"}``)."""
+    answer_headers = ec2_headers(request_id, date, error=True)
+    parsed = {
+        "Error": {"Code": error.code, "Message": error.message},
+        "ResponseMetadata": {
+            "RequestId": request_id,
+            "HTTPStatusCode": error.status,
+            "HTTPHeaders": answer_headers,
+            "RetryAttempts": 0,
+        },
+    }
+    service_model = model.service_model
+    return LazyHTTPResponse(
+        url, error.status, answer_headers,
+        lambda: wire.render_error(service_model, error, request_id)[2],
+    ), parsed
+
+
+def rendered(
+    url: str,
+    model: OperationModel,
+    body: Mapping[str, Any] | None,
+    error: ServiceError | None,
+    request_id: str,
+    date: str,
+) -> tuple[LazyHTTPResponse, dict[str, Any]]:
+    """A non-EC2 answer: rendered to the wire format and parsed by botocore itself."""
+    status, answer_headers, payload = render(model, body, error, request_id, date)
+    parsed = wire.parse(model, status, answer_headers, payload)
+    return LazyHTTPResponse(url, status, answer_headers, body=RenderedBody(payload)), parsed
+
+
+def before_call_answer(
+    url: str,
+    model: OperationModel,
+    body: dict[str, Any] | None,
+    error: ServiceError | None,
+    request_id: str,
+    date: str,
+) -> tuple[LazyHTTPResponse, dict[str, Any]]:
+    """The ``(http_response, parsed)`` pair for a call's outcome (a body or an error)."""
+    if wire.protocol_of(model.service_model) == "ec2":
+        if error is None:
+            assert body is not None
+            return ec2_success(url, model, body, request_id, date)
+        return ec2_error(url, model, error, request_id, date)
+    return rendered(url, model, body, error, request_id, date)
+
+
+# -- before-send answers (wire mode) -----------------------------------------------------------
+
+
+class _AsyncBody:
+    """The raw body of a response handed to aiobotocore (its ``read`` is awaited)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def read(self, amt: int | None = None) -> bytes:
+        return self._data
+
+
+_aio_response_class: type[AWSResponse] | None = None
+
+
+def http_response(
+    url: str, status: int, answer_headers: Mapping[str, str], payload: bytes, asynchronous: bool
+) -> AWSResponse:
+    """The response object botocore (or aiobotocore) expects from a ``before-send`` handler."""
+    # AWSResponse turns any mapping into its HeadersDict; the stubs only name HTTPHeaders.
+    header_map = cast(Any, answer_headers)
+    if asynchronous:
+        global _aio_response_class
+        if _aio_response_class is None:
+            from aiobotocore.awsrequest import AioAWSResponse
+
+            _aio_response_class = cast("type[AWSResponse]", AioAWSResponse)
+        return _aio_response_class(url, status, header_map, _AsyncBody(payload))
+    return AWSResponse(url, status, header_map, RenderedBody(payload))

@@ -146,7 +146,7 @@ def test_stop_restores_botocore_and_unbinds_clients():
     assert deregister(client, image.image_id)
     stub.stop()
     assert BaseClient.__dict__["_make_api_call"] is ORIGINAL_MAKE_API_CALL
-    assert hooks._binding_of(client.meta.events) is None
+    assert hooks.binding_of(client.meta.events) is None
     assert botocore_credentials.InstanceMetadataProvider.__dict__["load"].__class__.__name__ == \
         "function"
     with pytest.raises(NetworkAttempt):

@@ -457,8 +457,7 @@ def test_copy_image_errors(ec2, ec2_stub):
 
 def test_sharing_makes_the_image_visible_to_the_other_account(ec2_stub):
     image = ec2_stub.add_image("web")
-    ec2_stub._principals["AKIAOTHER"] = __import__("botostub_ec2").Principal(
-        f"arn:aws:iam::{OTHER}:user/bob")
+    ec2_stub.principals = {"AKIAOTHER": f"arn:aws:iam::{OTHER}:user/bob"}
     owner = boto3.client("ec2", region_name="us-east-1")
     other = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="AKIAOTHER",
                          aws_secret_access_key="secret")

@@ -15,6 +15,7 @@ from .library import (
     HandlerNotFoundError,
     ResponseValidationError,
     SeedError,
+    TargetError,
     UnhandledOperationError,
 )
 from .service import ServiceError, xml_safe
@@ -28,6 +29,7 @@ __all__ = [
     "ResponseValidationError",
     "SeedError",
     "ServiceError",
+    "TargetError",
     "UnhandledOperationError",
     "xml_safe",
 ]

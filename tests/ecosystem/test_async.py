@@ -112,7 +112,7 @@ async def test_attach_to_session_reaches_clients_created_afterwards() -> None:
             await client.deregister_image(ImageId=image.image_id)
         assert stub.image(image.image_id).state == "deregistered"
         # Another session is not affected: its request would need credentials.
-        assert _hooks._binding_of(_hooks.emitter_of(get_session())) is None
+        assert _hooks.binding_of(_hooks.emitter_of(get_session())) is None
     finally:
         stub.detach(session)
 
@@ -126,7 +126,7 @@ async def test_attach_to_one_client() -> None:
         described = await client.describe_images(ImageIds=[image.image_id])
         stub.detach(client)
     assert described["Images"][0]["ImageId"] == image.image_id
-    assert _hooks._binding_of(_hooks.emitter_of(client)) is None
+    assert _hooks.binding_of(_hooks.emitter_of(client)) is None
 
 
 @run
