@@ -18,7 +18,7 @@ class CallLog:
     :param limit: keep only the newest ``limit`` calls (None: keep every call).
     """
 
-    __slots__ = ("_entries", "limit")
+    __slots__ = ("_entries", "append", "limit")
 
     def __init__(self, limit: int | None = None) -> None:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
@@ -27,9 +27,8 @@ class CallLog:
                                      f"got {limit!r}")
         self.limit = limit
         self._entries: deque[OperationCall] = deque(maxlen=limit)
-
-    def append(self, call: OperationCall) -> None:
-        self._entries.append(call)
+        #: Log a finished call (the deque's own C method: no Python frame per call).
+        self.append = self._entries.append
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
     from .backends import Transaction
     from .clock import Clock
-    from .errors import ServiceError
     from .options import LifecycleOptions
     from .permissions import EvaluatorLike
 
@@ -218,16 +217,6 @@ class OperationCall:
             "aws:ViaAWSService": "false",
         })
         return context
-
-    def finish(self, error: ServiceError | None, request_id: str) -> None:
-        """Record the outcome and let go of what only the call in flight needed."""
-        self.request_id = request_id
-        if error is None:
-            self.http_status = 200
-        else:
-            self.error_code = error.code
-            self.http_status = error.status
-        self.tx = None  # type: ignore[assignment]
 
 
 _partitions: dict[str, str] = {}

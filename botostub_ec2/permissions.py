@@ -39,22 +39,19 @@ class Principal:
     #: The unique id AWS shows in decoded messages (``AIDA...`` / ``AROA...:session``).
     user_id: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
+    #: The principal's account (from the ARN). A plain attribute: it is read on every call.
+    account_id: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.arn.startswith("arn:") or self.arn.count(":") < 5:
             raise ValueError(f"not a principal ARN: {self.arn!r}")
         if not self.user_id:
             object.__setattr__(self, "user_id", _unique_id(self.arn, self.kind))
-        # Read on every call: parse once.
-        object.__setattr__(self, "_account_id", self.arn.split(":")[4])
+        object.__setattr__(self, "account_id", self.arn.split(":")[4])
 
     @classmethod
     def for_account(cls, account_id: str, name: str = "botostub") -> Principal:
         return cls(f"arn:aws:iam::{account_id}:user/{name}")
-
-    @property
-    def account_id(self) -> str:
-        return self._account_id  # type: ignore[no-any-return,attr-defined]
 
     @functools.cached_property
     def partition(self) -> str:

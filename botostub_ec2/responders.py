@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import faults, responses
 from .errors import UnhandledOperationError
@@ -40,16 +40,15 @@ if TYPE_CHECKING:
 _UNKNOWN: Any = object()
 
 
-class PendingCall:
+class PendingCall(NamedTuple):
     """A call captured at ``before-parameter-build``: who answers it, with what, which params."""
 
-    __slots__ = ("params", "responder", "spec")
+    responder: Responder
+    spec: OperationSpec
+    params: Mapping[str, Any]
 
-    def __init__(self, responder: Responder, spec: OperationSpec,
-                 params: Mapping[str, Any]) -> None:
-        self.responder = responder
-        self.spec = spec
-        self.params = params
+
+_new_pending = tuple.__new__  # builds a PendingCall without a Python frame (docs/performance.md)
 
 
 class Responder:
@@ -75,7 +74,7 @@ class Responder:
             if self.settings.passthrough:
                 return
             raise UnhandledOperationError(model.service_model.service_name, model.name)
-        context[CONTEXT_KEY] = PendingCall(self, spec, params)
+        context[CONTEXT_KEY] = _new_pending(PendingCall, (self, spec, params))
 
     def principal_for(self, request_signer: Any) -> Principal:
         """The principal a client signing with its access key acts as (by ``principals``)."""
@@ -107,14 +106,27 @@ class FastResponder(Responder):
 
     def before_call(self, pending: PendingCall, model: OperationModel,
                     request_dict: Mapping[str, Any], request_signer: Any, context: Any) -> Any:
-        call = self.call_for(pending, context, request_signer)
+        # Runs on every call: call_for and _answer are written out (docs/performance.md).
+        settings = self.settings
+        spec = pending.spec
+        call = OperationCall(
+            settings.env, spec.service, spec.name, pending.params,
+            context.get("client_region") or settings.region,
+            self.principal_for(request_signer) if settings.principals else settings.principal,
+        )
         if self.faults.armed:
             fault = self.faults.take(call)
             if fault is not None:
                 return self._with_fault(fault, call, pending, model, request_dict,
                                         request_signer, context)
-        body, error = self.engine.execute(call, pending.spec, model)
-        return self._answer(call, model, request_dict["url"], body, error)
+        body, error = self.engine.execute(call, spec, model)
+        date = responses.http_date(settings.env.clock.timestamp())
+        if spec.service == "ec2":
+            if error is None:
+                return responses.ec2_success(request_dict["url"], model, body,  # type: ignore[arg-type]
+                                             call.request_id, date)
+            return responses.ec2_error(request_dict["url"], model, error, call.request_id, date)
+        return responses.rendered(request_dict["url"], model, body, error, call.request_id, date)
 
     def _answer(self, call: OperationCall, model: OperationModel, url: str,
                 body: dict[str, Any] | None, error: Any) -> Any:

@@ -44,21 +44,27 @@ def http_date(timestamp: float | None = None) -> str:
     return text
 
 
+#: The header set real EC2 sends (fact sheet §2c and §9), keys lower-cased as botocore reports
+#: them: ``transfer-encoding: chunked`` on every answer, ``connection: close`` on errors; the
+#: request id and date are filled per answer.
+EC2_HEADERS = {
+    "x-amzn-requestid": "",
+    "cache-control": "no-cache, no-store",
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
+    "content-type": "text/xml;charset=UTF-8",
+    "transfer-encoding": "chunked",
+    "vary": "accept-encoding",
+    "date": "",
+    "server": "AmazonEC2",
+}
+EC2_ERROR_HEADERS = {**EC2_HEADERS, "connection": "close"}
+
+
 def ec2_headers(request_id: str, date: str, error: bool = False) -> dict[str, str]:
-    """The header set real EC2 sends (fact sheet §2c and §9), keys lower-cased as botocore reports
-    them: ``transfer-encoding: chunked`` on every answer, ``connection: close`` on errors."""
-    headers = {
-        "x-amzn-requestid": request_id,
-        "cache-control": "no-cache, no-store",
-        "strict-transport-security": "max-age=31536000; includeSubDomains",
-        "content-type": "text/xml;charset=UTF-8",
-        "transfer-encoding": "chunked",
-        "vary": "accept-encoding",
-        "date": date,
-        "server": "AmazonEC2",
-    }
-    if error:
-        headers["connection"] = "close"
+    """EC2's headers of one answer."""
+    headers = (EC2_ERROR_HEADERS if error else EC2_HEADERS).copy()
+    headers["x-amzn-requestid"] = request_id
+    headers["date"] = date
     return headers
 
 
@@ -106,7 +112,9 @@ def ec2_success(
     url: str, model: OperationModel, body: dict[str, Any], request_id: str, date: str
 ) -> tuple[LazyHTTPResponse, dict[str, Any]]:
     """EC2's success answer, built as a dict; the XML is rendered if someone reads it."""
-    answer_headers = ec2_headers(request_id, date)
+    answer_headers = EC2_HEADERS.copy()  # ec2_headers() written out: this runs on every call
+    answer_headers["x-amzn-requestid"] = request_id
+    answer_headers["date"] = date
     body["ResponseMetadata"] = {
         "RequestId": request_id,
         "HTTPStatusCode": 200,

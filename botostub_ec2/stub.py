@@ -125,13 +125,15 @@ class Ec2Stub(Seeding, Inspection):
         self._faults = FaultList()
         self._engine = Engine(check_backend(backend), strict_default(strict), CallLog(call_log))
         self._sleeps = SleepRecorder(check_flag(real_retry_delays, "real_retry_delays"))
-        self._responder: Responder
+        #: How this stub answers botocore, chosen once (:mod:`botostub_ec2.responders`); the
+        #: hooks hand it every call the stub answers.
+        self.responder: Responder
         if check_flag(wire, "wire"):
-            self._responder = WireResponder(self._settings, self._handlers, self._engine,
-                                            self._faults, self._sleeps)
+            self.responder = WireResponder(self._settings, self._handlers, self._engine,
+                                           self._faults, self._sleeps)
         else:
-            self._responder = FastResponder(self._settings, self._handlers, self._engine,
-                                            self._faults)
+            self.responder = FastResponder(self._settings, self._handlers, self._engine,
+                                           self._faults)
         self._lock = threading.Lock()
         self._depth = 0
         self._copy_checkpoints: dict[int, CopyCheckpoints] = {}
@@ -235,12 +237,7 @@ class Ec2Stub(Seeding, Inspection):
     @property
     def wire(self) -> bool:
         """True if the stub answers at ``before-send`` (set when the stub is built)."""
-        return self._responder.mode == "wire"
-
-    @property
-    def responder(self) -> Responder:
-        """How this stub answers botocore (chosen once: :mod:`botostub_ec2.responders`)."""
-        return self._responder
+        return self.responder.mode == "wire"
 
     @property
     def real_retry_delays(self) -> bool:
@@ -261,7 +258,7 @@ class Ec2Stub(Seeding, Inspection):
     def start(self) -> Ec2Stub:
         """Activate process-wide (nestable; each ``start`` needs one ``stop``)."""
         hooks.push(self, share_models=self._settings.share_models)
-        self._responder.activate()
+        self.responder.activate()
         with self._lock:
             self._depth += 1
         return self
@@ -269,7 +266,7 @@ class Ec2Stub(Seeding, Inspection):
     def stop(self) -> None:
         """Undo the innermost :meth:`start` of this stub (restoring only what it changed)."""
         hooks.pop(self, share_models=self._settings.share_models)
-        self._responder.deactivate()
+        self.responder.deactivate()
         with self._lock:
             self._depth -= 1
 
@@ -305,13 +302,13 @@ class Ec2Stub(Seeding, Inspection):
         hooks, as in botocore itself: attach them directly, or use process-wide activation.
         """
         hooks.attach(self, target)
-        self._responder.activate()
+        self.responder.activate()
         return self
 
     def detach(self, target: Any) -> None:
         """Undo :meth:`attach` for ``target``."""
         hooks.detach(self, target)
-        self._responder.deactivate()
+        self.responder.deactivate()
 
     # -- extension ------------------------------------------------------------------------------
 
