@@ -94,10 +94,6 @@ def python_blocks() -> list[Block]:
     return [block for page in doc_pages() for block in blocks(page) if block.language == "python"]
 
 
-def _params(kind: str) -> list[object]:
-    return [pytest.param(block, id=block.where) for block in python_blocks() if block.mark == kind]
-
-
 def _skip_missing_requirements(code: str) -> None:
     for requirement in REQUIRES.findall(code):
         for module in requirement.split():
@@ -113,38 +109,38 @@ def _compiled(block: Block) -> object:
 # -- running them ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("block", _params(""))
-def test_snippet_runs(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("block", [pytest.param(b, id=b.where) for b in python_blocks()])
+def test_snippet(block: Block, request: pytest.FixtureRequest) -> None:
+    if block.mark == "not-run":
+        assert block.mark_value, f"{block.where}: a not-run mark needs a reason"
+        pytest.skip(f"not-run ({block.where}): {block.mark_value}")
     _skip_missing_requirements(block.code)
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    monkeypatch.chdir(tmp_path)  # files a snippet writes (state.db, policies...) land here
     try:
-        exec(_compiled(block), {"__name__": f"doc_snippet_{block.line}"})
+        if block.mark == "run-as":
+            _run_as_test_file(block, request.getfixturevalue("pytester"))
+        else:
+            _run(block, request.getfixturevalue("tmp_path"),
+                 request.getfixturevalue("monkeypatch"))
         assert active_stub() is None, "the snippet left a stub active"
     finally:
         stop_leftover_stubs()
 
 
-@pytest.mark.parametrize("block", _params("run-as"))
-def test_snippet_runs_as_a_test_file(block: Block, pytester: pytest.Pytester) -> None:
+def _run(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    monkeypatch.chdir(tmp_path)  # files a snippet writes (state.db, policies...) land here
+    exec(_compiled(block), {"__name__": f"doc_snippet_{block.line}"})
+
+
+def _run_as_test_file(block: Block, pytester: pytest.Pytester) -> None:
+    """The block is a test module: run it with the plugin's fixtures; its tests must pass."""
     assert block.mark_value == "pytest", f"{block.where}: unknown run-as {block.mark_value!r}"
-    _skip_missing_requirements(block.code)
     compile(block.code, block.where, "exec")  # a syntax error names the page, not a temp file
     pytester.makepyfile(**{f"test_{block.page.stem.lower()}_{block.line}": block.code})
-    try:
-        result = pytester.runpytest("-p", "no:cacheprovider", "-q")
-        outcomes = result.parseoutcomes()
-        assert result.ret == 0, "\n".join(result.outlines)
-        assert outcomes.get("passed", 0) >= 1 and not outcomes.get("skipped")
-        assert active_stub() is None, "the snippet's tests left a stub active"
-    finally:
-        stop_leftover_stubs()
-
-
-@pytest.mark.parametrize("block", _params("not-run"))
-def test_snippet_not_run(block: Block) -> None:
-    assert block.mark_value, f"{block.where}: a not-run mark needs a reason"
-    pytest.skip(f"not-run ({block.where}): {block.mark_value}")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q")
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0, "\n".join(result.outlines)
+    assert outcomes.get("passed", 0) >= 1 and not outcomes.get("skipped"), outcomes
 
 
 def test_marks_are_rare_and_well_placed() -> None:
@@ -168,3 +164,17 @@ def test_the_pages_have_snippets() -> None:
     pages = {block.page.relative_to(ROOT).as_posix() for block in python_blocks()}
     assert {"README.md", "docs/ecosystem.md", "docs/iam_usage.md"} <= pages
     assert len(python_blocks()) >= 15
+
+
+def test_block_parser_reads_languages_lines_and_marks(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("text\n<!-- not-run: shows a signature only -->\n```python\ndef f(x): ...\n"
+                    "```\n\n<!-- run-as: pytest -->\n```python\ndef test_x():\n    pass\n```\n"
+                    "```bash\nls\n```\n")
+    found = blocks(page)
+    assert [(b.line, b.language, b.mark, b.mark_value) for b in found] == [
+        (3, "python", "not-run", "shows a signature only"),
+        (8, "python", "run-as", "pytest"),
+        (12, "bash", "", ""),
+    ]
+    assert found[1].code == "def test_x():\n    pass\n"
