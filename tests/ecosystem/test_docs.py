@@ -1,5 +1,9 @@
 """The documentation is executable and self-contained.
 
+* No tracked file points outside the repository for its evidence, and every relative link of
+  README.md and docs/**/*.md reaches an existing file and, with a ``#fragment``, an existing
+  heading (or explicit ``<a id>``) anchor of that page.
+
 * Every ```python block of README.md and docs/**/*.md runs as written (parametrised by file and
   line), in a fresh namespace and a scratch working directory, and leaves no stub active. A block
   whose optional peer is missing skips itself with a ``# requires: module ...`` line.
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,3 +184,105 @@ def test_block_parser_reads_languages_lines_and_marks(tmp_path: Path) -> None:
         (12, "bash", "", ""),
     ]
     assert found[1].code == "def test_x():\n    pass\n"
+
+
+# -- evidence inside the repository, links that resolve -------------------------------------------
+
+OUTSIDE_REFERENCE = "shared" + "/reference"  # split so that this file does not name it itself
+PARENT_PATH = re.compile(r"(?<![\w.])((?:\.\./)+[^\s`'\"()<>\[\]{},;*]*)")
+LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+EXPLICIT_ANCHOR = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+def tracked_files(*patterns: str) -> list[Path]:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    names = subprocess.run(["git", "ls-files", "-z", "--", *patterns], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split("\0")
+    return [ROOT / name for name in names if name]
+
+
+def prose_lines(page: Path) -> list[tuple[int, str]]:
+    """The page's lines outside fenced blocks, with inline code spans blanked."""
+    fenced = {line for block in blocks(page)
+              for line in range(block.line, block.line + block.code.count("\n") + 2)}
+    return [(number, re.sub(r"`[^`]*`", "``", line))
+            for number, line in enumerate(page.read_text().splitlines(), 1)
+            if number not in fenced]
+
+
+def github_slug(heading: str) -> str:
+    text = re.sub(r"<[^>]+>", "", heading)                 # HTML tags (explicit anchors)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
+    text = text.replace("`", "").strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    for _, line in prose_lines(page):
+        found.update(EXPLICIT_ANCHOR.findall(line))
+        heading = HEADING.match(line)
+        if heading:
+            slug = github_slug(heading.group(1))
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            found.add(slug if count == 0 else f"{slug}-{count}")
+    return found
+
+
+def test_no_tracked_file_points_outside_the_repository() -> None:
+    """Evidence lives in docs/fidelity/sources.md, not in files a reader of the repo lacks."""
+    problems = []
+    for path in tracked_files("*.md", "*.py"):
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            where = f"{path.relative_to(ROOT)}:{number}"
+            if OUTSIDE_REFERENCE in line:
+                problems.append(f"{where}: names {OUTSIDE_REFERENCE}")
+            for target in PARENT_PATH.findall(line):
+                resolved = (path.parent / target.split("#")[0]).resolve()
+                if not resolved.is_relative_to(ROOT):
+                    problems.append(f"{where}: {target} leaves the repository")
+    assert not problems, "\n".join(problems)
+
+
+def test_relative_links_resolve() -> None:
+    problems = []
+    for page in doc_pages():
+        for number, line in prose_lines(page):
+            for target in LINK.findall(line):
+                if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto: ...
+                    continue
+                where = f"{page.relative_to(ROOT)}:{number}: {target}"
+                path_part, _, fragment = target.partition("#")
+                destination = (page.parent / path_part).resolve() if path_part else page
+                if not destination.is_relative_to(ROOT) or not destination.exists():
+                    problems.append(f"{where}: no such file")
+                elif fragment and destination.suffix == ".md" and fragment not in anchors(
+                        destination):
+                    problems.append(f"{where}: no heading or anchor #{fragment}")
+    assert not problems, "\n".join(problems)
+
+
+def test_sources_page_has_the_cited_sections() -> None:
+    """The labels the fidelity pages cite have their anchors (a guard against renaming them)."""
+    sources = anchors(ROOT / "docs" / "fidelity" / "sources.md")
+    expected = {"tags", "ec2-source-keys", "iam-source-keys", "src-ec2-err", "src-iam-err",
+                "src-rb-f", "src-sar", "src-eval", "peers-1", "peers-2-6", "botocore-call-path",
+                *(f"ec2-{n}" for n in ("1", "1a", "1b", "2", "2a", "2b", "2c", "2d", "3", "4",
+                                       "5", "6", "7", "8", "9", "10")),
+                *(f"ec2-10-{n}" for n in range(1, 7)), *(f"iam-8-{n}" for n in range(1, 8)),
+                *(f"iam-{n}" for n in range(1, 9))}
+    assert expected <= sources, sorted(expected - sources)
+
+
+def test_link_checks_catch_what_they_should(tmp_path: Path) -> None:
+    assert github_slug("Where a call's cost goes") == "where-a-calls-cost-goes"
+    assert github_slug("Extension points: any service") == "extension-points-any-service"
+    assert github_slug('<a id="ec2-1a"></a>ec2 §1a — Error codes') == "ec2-1a--error-codes"
+    page = tmp_path / "page.md"
+    page.write_text('# Title\n\n## <a id="x-1"></a>Part\n\n```python\n# not a heading\n```\n')
+    assert anchors(page) == {"title", "x-1", "part"}
+    assert PARENT_PATH.findall("see `../../x/y.md` and ../z") == ["../../x/y.md", "../z"]
