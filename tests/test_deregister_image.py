@@ -1,7 +1,8 @@
 """DeregisterImage: every row of the behaviour table, with exact code, message, status and metadata.
 
-Facts: ../shared/reference/ec2_facts.md §1 (errors), §2 (DryRun, UnauthorizedOperation, envelope),
-§4 (DeleteAssociatedSnapshots), §5 (protection), §7 (states). Decisions: docs/fidelity.md.
+Facts: docs/fidelity/sources.md, sections ec2 §1 (errors, #ec2-1), §2 (DryRun,
+UnauthorizedOperation, envelope, #ec2-2), §4 (DeleteAssociatedSnapshots, #ec2-4), §5 (protection,
+#ec2-5), §7 (states, #ec2-7). Decisions: docs/fidelity.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The fast path's parsed dicts equal botocore's own parse of what real EC2 sends.
 
 For each DeregisterImage case, the stub answers through one client; then the XML body real EC2
-sends for that case (written out literally here from ec2_facts.md §2a/§2c/§9, not produced by the
-library) is fed through a second, real botocore client at ``before-send``, so botocore's EC2 parser,
-its error handling and ``ClientError`` construction run for real. Both parsed dicts must be equal,
-request id and headers included.
+sends for that case (written out literally here from docs/fidelity/sources.md ec2 §2a/§2c/§9, not
+produced by the library) is fed through a second, real botocore client at ``before-send``, so
+botocore's EC2 parser, its error handling and ``ClientError`` construction run for real. Both
+parsed dicts must be equal, request id and headers included.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The decision table: one case per documented IAM rule, edge cases per operator.
 
-Each case names the rule it checks in ``cite`` as ``SOURCE §section: rule``. Sources (see
-shared reference iam_spec.md §0):
+Each case names the rule it checks in ``cite`` as ``SOURCE §section: rule``. Sources (their pages
+are listed in docs/fidelity/sources.md, "IAM notes" under #iam-source-keys):
 
 EVAL   IAM UG "Policy evaluation logic" / "...within a single account" / enforcement-code flowchart
 BOUND  IAM UG "Permissions boundaries for IAM entities" (evaluating effective permissions)
@@ -720,8 +720,8 @@ NULLS_AND_IFEXISTS = [
     Case("null-false-absent", "OPS §Null false: key absent fails", IMPLICIT,
          [when("Null", "aws:ResourceTag/owner", "false")]),
     Case("null-json-boolean", "GRAM §unquoted boolean", ALLOWED, [when("Null", TAG, False)]),
-    Case("null-empty-string-is-present", "OURS (iam_spec §8.2): an empty tag value is a present "
-         "key", IMPLICIT, [when("Null", "aws:ResourceTag/backup", "true")],
+    Case("null-empty-string-is-present", "OURS (sources.md iam §8.2): an empty tag value is a "
+         "present key", IMPLICIT, [when("Null", "aws:ResourceTag/backup", "true")],
          context=with_context(**{"aws:ResourceTag/backup": ""})),
     Case("stringequals-empty-string", "OPS §an empty value compares as text", ALLOWED,
          [when("StringEquals", "aws:ResourceTag/backup", "")],
