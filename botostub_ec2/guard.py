@@ -18,7 +18,7 @@ instance-metadata and container providers go to the network. So, while the guard
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.credentials import Credentials, EnvProvider
@@ -37,9 +37,11 @@ class DeferredCredentials(Credentials):
 
     method = "botostub_ec2-deferred"
 
-    def __init__(self, resolve: Callable[[], Credentials | None]) -> None:
+    def __init__(self, resolve: Callable[[], Credentials | None],
+                 environment: Sequence[Any] = ()) -> None:
         # Credentials.__init__ would set the fields this class resolves lazily.
         self._resolve = resolve
+        self._environment = tuple(environment)
         self._lock = threading.Lock()
         self._resolved: Credentials | None = None
         self._done = False
@@ -74,8 +76,15 @@ class DeferredCredentials(Credentials):
         return self._credentials().get_frozen_credentials()
 
     def peek_access_key(self) -> str | None:
-        """The access key if the chain has run already, else None (never runs it)."""
-        return peek_access_key(self._resolved) if self._done else None
+        """The access key if the chain has run already, or if it is in the environment variables
+        (which the chain reads first); never runs anything else."""
+        if self._done:
+            return peek_access_key(self._resolved)
+        for provider in self._environment:
+            found = provider.load()
+            if found is not None:
+                return peek_access_key(found)
+        return None
 
     def __repr__(self) -> str:
         state = "resolved" if self._done else "not resolved"
@@ -100,13 +109,15 @@ def peek_access_key(credentials: Any) -> str | None:
 def _load_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
     if not NETWORK_GUARD.held:
         return wrapped(*args, **kwargs)
+    environment = []
     for provider in getattr(instance, "providers", ()):
         if not isinstance(provider, EnvProvider):
             break
         found = provider.load()
         if found is not None:
             return found
-    return DeferredCredentials(lambda: wrapped(*args, **kwargs))
+        environment.append(provider)
+    return DeferredCredentials(lambda: wrapped(*args, **kwargs), environment)
 
 
 def _nothing_while_held(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:

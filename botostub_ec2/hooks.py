@@ -314,9 +314,12 @@ def _adopt(events: Any) -> None:
 
 
 def _make_api_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    # Runs on every client call in the process while patched: two dict lookups when bound.
-    if _process_stack and _ATTR not in instance.meta.events.__dict__:
-        _adopt(instance.meta.events)
+    # Runs on every client call in the process while patched: a dict lookup once bound.
+    if _process_stack:
+        # (instance is None when a wrapper above ours calls the raw function with the client.)
+        events = (instance if instance is not None else args[0]).meta.events
+        if _ATTR not in events.__dict__:
+            _adopt(events)
     return wrapped(*args, **kwargs)
 
 

@@ -95,16 +95,15 @@ class Patch:
             setattr(owner, name, self.original)
         else:
             outer = _find_layer(current, installed)
-            if outer is None:
-                # Someone replaced the attribute outright: ours is not in use any more.
-                log.debug("botostub_ec2: %s.%s was replaced by other code", self.module, self.path)
-            elif _is_proxy(outer):
+            if outer is not None and _is_proxy(outer):
                 outer.__wrapped__ = self.original
             else:
+                # A plain function wrapping ours, or a replacement: it may still call our layer,
+                # which passes every call through from now on.
                 log.warning(
-                    "botostub_ec2: %s.%s was wrapped again after a stub started, by a wrapper "
-                    "that cannot be unwrapped (%r); botostub_ec2's layer stays in place, inert, "
-                    "so that wrapper keeps working", self.module, self.path, outer)
+                    "botostub_ec2: %s.%s was changed after a stub started (now %r) in a way that "
+                    "cannot be unwrapped; botostub_ec2's layer stays in place, inert, wherever "
+                    "that code still calls it", self.module, self.path, current)
                 return
         self.installed = None
         self.original = None

@@ -214,3 +214,23 @@ async def test_latency_beyond_read_timeout_times_out() -> None:
     async with stub, ec2(read_timeout=0.01, retries={"max_attempts": 0}) as client:
         with pytest.raises(ReadTimeoutError):
             await client.describe_images()
+
+
+@run
+async def test_attached_session_client_survives_another_stubs_activation() -> None:
+    # Regression: a process-wide activation bound a second, empty binding to the client's copy of
+    # the attached session's emitter, and unregistered the attached handlers when it ended.
+    attached = Ec2Stub()
+    image = attached.add_image(name="attached-only")
+    session = get_session()
+    session.set_credentials("AKID", "secret")
+    attached.attach(session)
+    try:
+        async with ec2(session) as client:
+            with Ec2Stub():
+                await client.describe_regions()
+            described = await client.describe_images(ImageIds=[image.image_id])
+            assert described["Images"][0]["Name"] == "attached-only"
+    finally:
+        attached.detach(session)
+    assert not _hooks.process_stack()
