@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from ..common.filters import compile_filters
 from ..errors import ServiceError
 from ..handlers import OperationCall, operation, partition_of
 from ..models import ImageRecord, InstanceRecord, SnapshotRecord
-from .filters import compile_filters
 
 #: Regions enabled by default in every account (EC2 User Guide; CLI example output of
 #: ``aws ec2 describe-regions``).

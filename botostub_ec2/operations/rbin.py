@@ -9,7 +9,7 @@ A call is checked in this order: request validation (``ValidationException``, HT
 ``Reason``) -> authorization (``AccessDeniedException``, 403) -> existence
 (``ResourceNotFoundException``, 404, ``RULE_NOT_FOUND``) -> rule state (``ConflictException``,
 409, ``INVALID_RULE_STATE``) -> quotas (``ServiceQuotaExceededException``, 402) -> effect.
-The rules a deleted image or snapshot meets are applied by :mod:`.recycle_bin`.
+The rules a deleted image or snapshot meets are applied by :mod:`botostub_ec2.common.retention`.
 
 Usage::
 
@@ -38,12 +38,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from ..common.pagination import query_key
+from ..common.retention import rule_lock_state, rule_status
 from ..errors import ServiceError
 from ..handlers import OperationCall, operation, partition_of
 from ..models import RetentionRuleRecord, freeze_tags
 from ..permissions import ContextValue
-from .filters import query_key
-from .recycle_bin import rule_lock_state, rule_status
 
 SERVICE = "rbin"
 RESOURCE_TYPES = ("EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME")
