@@ -46,6 +46,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .._version import __version__
 from ..models import INDEXES, Index
 from .base import BackendBusyError, BackendError, BackendSchemaError
 from .codec import RecordCodec, codec_for
@@ -651,8 +652,6 @@ def _reopen(path: str, timeout: float, durable: bool) -> SqliteBackend:
 
 
 def _library_version() -> str:
-    from .. import __version__
-
     return f"botostub_ec2 {__version__}"
 
 
