@@ -314,3 +314,24 @@ def test_relative_imports_resolve_to_package_modules() -> None:
     assert targets(images, "import botostub_ec2.operations.tags") == {f"{OPERATIONS}.tags"}
     assert targets(OPERATIONS, "from . import images") == {images}
     assert targets(images, "import json") == set()
+
+
+# -- service errors come from named constructors --------------------------------------------------
+
+
+@pytest.mark.parametrize("module", sorted(
+    m for m in MODULES
+    if m.startswith((OPERATIONS + ".", COMMON + ".")) or m in (OPERATIONS, COMMON)
+))
+def test_no_service_error_is_built_by_hand(module: str) -> None:
+    # Every service error comes from a named constructor (botostub_ec2.errors: Ec2Errors,
+    # RbinErrors, StsErrors, AutoScalingErrors), so each message lives in one place.
+    built = [
+        node.lineno for node in ast.walk(_parse(module))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "ServiceError")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "ServiceError")
+        )
+    ]
+    assert built == [], f"{module} builds ServiceError(...) on lines {built}"

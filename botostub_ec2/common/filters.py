@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from ..errors import Ec2Errors, ServiceError
+from ..errors import Ec2Errors
 
 #: ``filter name -> function returning the record's values for it`` (strings; booleans as
 #: ``"true"``/``"false"``; ``None`` entries are ignored).
@@ -61,14 +61,8 @@ def _check_escapes(value: str) -> None:
     while i != -1:
         following = value[i + 1:i + 2]
         if following not in ("*", "?", "\\"):
-            raise ServiceError(
-                "InvalidParameterValue",
-                f"Invalid filter value: The escape sequence '\\{following}' is invalid")
+            raise Ec2Errors.invalid_filter_escape(following)
         i = value.find("\\", i + 2)
-
-
-def invalid_filter(name: str) -> ServiceError:
-    return ServiceError("InvalidParameterValue", f"The filter '{name}' is invalid")
 
 
 def compile_filters(
@@ -83,12 +77,10 @@ def compile_filters(
         name = entry.get("Name")
         values = list(entry.get("Values") or ())
         if not name:
-            raise ServiceError("InvalidParameterValue", "The filter 'null' is invalid")
+            raise Ec2Errors.invalid_filter("null")
         if not values:
             # EC2 rejects a filter without values.
-            raise ServiceError(
-                "InvalidParameterValue", f"The filter '{name}' is invalid: it has no values"
-            )
+            raise Ec2Errors.filter_without_values(name)
         for value in values:
             _check_escapes(value)
         if name.startswith("tag:"):
@@ -111,7 +103,7 @@ def compile_filters(
         else:
             extract = spec.get(name)
             if extract is None:
-                raise invalid_filter(name)
+                raise Ec2Errors.invalid_filter(name)
 
             def field_check(r: Any, extract: Callable[[Any], Any] = extract,
                             values: list[Any] = values) -> bool:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ..errors import Ec2Errors, ServiceError
+from ..errors import Ec2Errors
 
 T = TypeVar("T")
 
@@ -44,16 +44,10 @@ def decode_token(token: str, query: str) -> int:
         offset = int(data["o"])
         same_query = data["q"] == query
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise invalid_token() from exc
+        raise Ec2Errors.invalid_pagination_token() from exc
     if offset < 0 or not same_query:
-        raise invalid_token()
+        raise Ec2Errors.invalid_pagination_token()
     return offset
-
-
-def invalid_token() -> ServiceError:
-    return ServiceError(
-        "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
-    )
 
 
 def check_max_results(value: int | None, low: int = 5, high: int = 1000) -> None:
@@ -61,17 +55,9 @@ def check_max_results(value: int | None, low: int = 5, high: int = 1000) -> None
     if value is None:
         return
     if value < low:
-        raise ServiceError(
-            "InvalidParameterValue",
-            f"Value ( {value} ) for parameter maxResults is invalid. "
-            f"Expecting a value greater than {low}.",
-        )
+        raise Ec2Errors.max_results_too_small(value, low)
     if value > high:
-        raise ServiceError(
-            "InvalidParameterValue",
-            f"Value ( {value} ) for parameter maxResults is invalid. "
-            f"Expecting a value less than {high}.",
-        )
+        raise Ec2Errors.max_results_too_large(value, high)
 
 
 def paginate(

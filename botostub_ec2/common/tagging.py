@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import Ec2Errors, ServiceError
+from ..errors import Ec2Errors
 from ..handlers import OperationCall
 from ..models import EMPTY_TAGS, AccountTagsRecord, ImageRecord
 
@@ -70,9 +70,7 @@ def requested_tags(tags: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             raise Ec2Errors.reserved_tag_key(key)
         value = tag.get("Value")
         if value is None:
-            raise ServiceError(
-                "InvalidParameterValue", "Tag value cannot be null. Use empty string instead."
-            )
+            raise Ec2Errors.null_tag_value()
         out[key] = value
     return out
 

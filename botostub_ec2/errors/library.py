@@ -51,6 +51,21 @@ class HandlerNotFoundError(BotostubError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnsupportedResourceError(BotostubError):
+    """A tag operation named a kind of EC2 resource the stub does not emulate (a volume, a VPC).
+
+    Raised to the caller, like an unemulated operation, rather than answering something AWS
+    would not answer.
+    """
+
+    def __init__(self, resource_id: str, operation: str) -> None:
+        super().__init__(
+            f"botostub_ec2 does not emulate the resource {resource_id!r} named in {operation}: "
+            f"only images (ami-), snapshots (snap-) and instances (i-) can be tagged."
+        )
+        self.resource_id = resource_id
+
+
 class ResponseValidationError(BotostubError, AssertionError):
     """A response the stub built does not match the operation's output shape (strict mode), or a
     custom handler returned something that is not a response body."""

@@ -19,7 +19,7 @@ from ..common.pagination import check_max_results, paged_body
 from ..common.retention import on_deregister
 from ..common.snapshot_deletion import delete_snapshot_record, registered_users
 from ..common.tagging import shown_tags, tags_on_create
-from ..errors import Ec2Errors, ServiceError
+from ..errors import Ec2Errors
 from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_image_id, normalize_instance_id
 from ..models import BlockDevice, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
@@ -176,8 +176,7 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
     image_ids = [normalize_image_id(raw) for raw in params.get("ImageIds") or ()]
     max_results = params.get("MaxResults")
     if image_ids and max_results is not None:
-        raise ServiceError("InvalidParameterCombination",
-                           "The parameter ImageIds cannot be used with the parameter MaxResults")
+        raise Ec2Errors.parameter_combination("ImageIds", "MaxResults")
     check_max_results(max_results, low=1)
     owners = _owner_matcher(call, list(params["Owners"])) if params.get("Owners") else None
     users = (_executable_matcher(call, list(params["ExecutableUsers"]))
@@ -227,15 +226,10 @@ _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "()[] ./-'@_")
 def check_image_name(call: OperationCall, name: str, owner_id: str) -> None:
     """Name syntax (``InvalidAMIName.Malformed``) and uniqueness per owner and region."""
     if not 3 <= len(name) <= 128 or not _NAME_CHARS.issuperset(name):
-        raise ServiceError(
-            "InvalidAMIName.Malformed",
-            "AMI names must be between 3 and 128 characters long, and may contain letters, "
-            "numbers, '(', ')', '.', '-', '/' and '_'",
-        )
+        raise Ec2Errors.malformed_image_name()
     for image in call.tx.find(ImageRecord, call.region, "name", name):
         if image.owner_id == owner_id and image.state != "deregistered":
-            raise ServiceError("InvalidAMIName.Duplicate",
-                               f"AMI name {name} is already in use by AMI {image.image_id}")
+            raise Ec2Errors.duplicate_image_name(name, image.image_id)
 
 
 def _block_devices_from_request(call: OperationCall, mappings: list[dict[str, Any]],
@@ -256,12 +250,10 @@ def _block_devices_from_request(call: OperationCall, mappings: list[dict[str, An
         if snapshot_id is not None:
             snapshot = call.tx.get(SnapshotRecord, call.region, snapshot_id)
             if snapshot is None or snapshot.in_recycle_bin or snapshot.owner_id != owner_id:
-                raise ServiceError("InvalidSnapshot.NotFound",
-                                   f"The snapshot '{snapshot_id}' does not exist.")
+                raise Ec2Errors.snapshot_not_found(snapshot_id)
             size = size if size is not None else snapshot.volume_size
         elif size is None:
-            raise ServiceError("InvalidBlockDeviceMapping",
-                               f"snapshotId or volumeSize must be specified for device {name}")
+            raise Ec2Errors.block_device_without_size(name)
         devices.append(BlockDevice(name, snapshot_id, size, ebs.get("VolumeType", "gp2"),
                                    ebs.get("DeleteOnTermination", True),
                                    bool(ebs.get("Encrypted", False))))
@@ -296,9 +288,7 @@ def register_image(call: OperationCall) -> dict[str, Any]:
         root_type = "ebs"
         root_name = root_name or ebs_devices[0].device_name
         if not any(d.device_name == root_name and d.snapshot_id for d in ebs_devices):
-            raise ServiceError("InvalidBlockDeviceMapping",
-                               f"The device '{root_name}' is not a valid root device name: it has "
-                               f"no snapshot in the block device mapping.")
+            raise Ec2Errors.invalid_root_device(root_name)
     image = ImageRecord(
         image_id=new_resource_id("ami"),
         region=call.region,
@@ -331,8 +321,7 @@ def create_image(call: OperationCall) -> dict[str, Any]:
     instance_id = normalize_instance_id(params["InstanceId"])
     instance = call.tx.get(InstanceRecord, call.region, instance_id)
     if instance is None or instance.owner_id != account:
-        raise ServiceError("InvalidInstanceID.NotFound",
-                           f"The instance ID '{instance_id}' does not exist")
+        raise Ec2Errors.instance_not_found([instance_id])
     wanted = tags_on_create(call, params.get("TagSpecifications"), ("image", "snapshot"))
     call.authorize("ec2:CreateImage", instance_arn(call.region, account, instance_id),
                    call.global_context)
@@ -341,9 +330,7 @@ def create_image(call: OperationCall) -> dict[str, Any]:
                       "CreateImage")
     call.dry_run_guard()
     if instance.state not in ("running", "stopped", "stopping"):
-        raise ServiceError("IncorrectInstanceState",
-                           f"The instance '{instance_id}' is not in a state from which it can be "
-                           f"imaged.")
+        raise Ec2Errors.instance_not_imageable(instance_id)
     name = params["Name"]
     check_image_name(call, name, account)
     source = call.tx.get(ImageRecord, call.region, instance.image_id)
@@ -510,22 +497,20 @@ def describe_image_attribute(call: OperationCall) -> dict[str, Any]:
     call.dry_run_guard()
     described = _ATTRIBUTES.get(attribute)
     if described is None:
-        raise ServiceError("InvalidRequest", f"The attribute '{attribute}' is not supported.")
+        raise Ec2Errors.unsupported_attribute(attribute)
     member, value = described
     return {"ImageId": image.image_id, member: value(image, call.now)}
 
 
 def _check_account(value: str) -> str:
     if not (len(value) == 12 and value.isdigit()):
-        raise ServiceError("InvalidAMIAttributeItemValue",
-                           f"Invalid attribute item value \"{value}\" for userId item type.")
+        raise Ec2Errors.invalid_attribute_item(value, "userId")
     return value
 
 
 def _check_group(value: str) -> str:
     if value != "all":
-        raise ServiceError("InvalidAMIAttributeItemValue",
-                           f"Invalid attribute item value \"{value}\" for group item type.")
+        raise Ec2Errors.invalid_attribute_item(value, "group")
     return value
 
 
@@ -558,9 +543,7 @@ def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
         updated = updated._replace(description=description)
     if add or remove:
         if image.state == "disabled":
-            raise ServiceError("OperationNotPermitted",
-                               f"The AMI {image.image_id} is disabled. You can't share a disabled "
-                               f"AMI.")
+            raise Ec2Errors.disabled_image_not_shareable(image.image_id)
         shared = list(updated.shared_with)
         public = updated.public
         for entry in add:
@@ -583,8 +566,7 @@ def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
     if params.get("ImdsSupport"):
         value = params["ImdsSupport"]["Value"] if isinstance(params["ImdsSupport"], dict) else None
         if value != "v2.0":
-            raise Ec2Errors.invalid_parameter_value(
-                f"Value ({value}) for parameter imdsSupport is invalid. Expecting v2.0.")
+            raise Ec2Errors.invalid_imds_support(value)
         updated = updated._replace(imds_support=value)
     if updated is image and attribute is None:
         raise Ec2Errors.missing_parameter("Attribute")
@@ -599,7 +581,6 @@ def reset_image_attribute(call: OperationCall) -> dict[str, Any]:
     authorize_image(call, "ec2:ResetImageAttribute", image)
     call.dry_run_guard()
     if params["Attribute"] != "launchPermission":
-        raise ServiceError("InvalidRequest",
-                           f"The attribute '{params['Attribute']}' cannot be reset.")
+        raise Ec2Errors.attribute_not_resettable(params["Attribute"])
     call.tx.put(image._replace(public=False, shared_with=()))
     return {}

@@ -103,14 +103,9 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
     min_count, max_count = params["MinCount"], params["MaxCount"]
     for name, value in (("minCount", min_count), ("maxCount", max_count)):
         if value < 1:
-            raise Ec2Errors.invalid_parameter_value(
-                f"Value ({value}) for parameter {name} is invalid. Expected a positive integer."
-            )
+            raise Ec2Errors.count_not_positive(name, value)
     if min_count > max_count:
-        raise Ec2Errors.invalid_parameter_value(
-            f"Value ({max_count}) for parameter maxCount is invalid. "
-            f"Expected a value greater than or equal to minCount."
-        )
+        raise Ec2Errors.max_count_below_min_count(max_count)
     if "ImageId" not in params:
         # Optional in the model (a launch template may name it), required here.
         raise Ec2Errors.missing_parameter("ImageId")

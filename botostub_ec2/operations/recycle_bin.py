@@ -20,7 +20,7 @@ from ..common.iam_context import region_context, snapshot_context
 from ..common.lookups import missing_snapshot
 from ..common.pagination import check_max_results, paged_body
 from ..common.retention import in_bin, purge_expired, without_bin_tag
-from ..errors import Ec2Errors, ServiceError
+from ..errors import Ec2Errors
 from ..handlers import OperationCall, operation
 from ..ids import normalize_image_id, normalize_snapshot_id
 from ..models import ImageRecord, SnapshotRecord
@@ -36,12 +36,6 @@ def _api_time(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=_TZ_UTC) if value is not None else None
 
 
-def _too_many_ids(name: str, count: int, limit: int) -> ServiceError:
-    return Ec2Errors.invalid_parameter_value(
-        f"The maximum number of {name} that can be specified is {limit}, but {count} were given."
-    )
-
-
 # -- images ---------------------------------------------------------------------------------------
 
 #: "You can specify up to 20 IDs in a single request" (RB-A).
@@ -53,7 +47,7 @@ def list_images_in_recycle_bin(call: OperationCall) -> dict[str, Any]:
     params = call.params
     raw_ids = params.get("ImageIds") or []
     if len(raw_ids) > MAX_LIST_IDS:
-        raise _too_many_ids("image IDs", len(raw_ids), MAX_LIST_IDS)
+        raise Ec2Errors.too_many_ids("image IDs", len(raw_ids), MAX_LIST_IDS)
     wanted = {normalize_image_id(raw) for raw in raw_ids}
     check_max_results(params.get("MaxResults"), 1, 1000)
     call.authorize("ec2:ListImagesInRecycleBin", "*", lambda: region_context(call))

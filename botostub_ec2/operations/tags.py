@@ -37,7 +37,7 @@ from ..common.lookups import (
 )
 from ..common.pagination import check_max_results, paged_body
 from ..common.tagging import check_limit, is_reserved, requested_tags, visible_tags
-from ..errors import BotostubError, Ec2Errors
+from ..errors import Ec2Errors, UnsupportedResourceError
 from ..handlers import OperationCall, operation
 from ..ids import normalize_image_id
 from ..models import AccountTagsRecord, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
@@ -45,21 +45,6 @@ from ..permissions import ContextValue
 
 # An id of some EC2 resource kind the stub does not model (vol-, sg-, vpc-...).
 _OTHER_RESOURCE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[0-9a-f]{8,17}")
-
-
-class UnsupportedResourceError(BotostubError):
-    """A tag operation named a kind of EC2 resource the stub does not emulate (a volume, a VPC).
-
-    Raised to the caller, like an unemulated operation, rather than answering something AWS
-    would not answer.
-    """
-
-    def __init__(self, resource_id: str, operation: str) -> None:
-        super().__init__(
-            f"botostub_ec2 does not emulate the resource {resource_id!r} named in {operation}: "
-            f"only images (ami-), snapshots (snap-) and instances (i-) can be tagged."
-        )
-        self.resource_id = resource_id
 
 
 class Target(NamedTuple):
