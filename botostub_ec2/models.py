@@ -16,6 +16,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from .errors import RecordFieldError
+
 K = TypeVar("K")
 V = TypeVar("V")
 _first = itemgetter(0)
@@ -357,7 +359,7 @@ def _install_fast_replace(kind: type[Any]) -> None:
                 values[index[name]] = value
         except KeyError:
             unknown = [n for n in changes if n not in index]
-            raise ValueError(f"Got unexpected field names: {unknown!r}") from None
+            raise RecordFieldError(f"Got unexpected field names: {unknown!r}") from None
         return new(kind, values)
 
     _replace._botostub_fast = True  # type: ignore[attr-defined]

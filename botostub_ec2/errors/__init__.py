@@ -13,9 +13,11 @@ from .autoscaling import AutoScalingErrors
 from .ec2 import Ec2Errors
 from .library import (
     ActivationError,
+    ArgumentTypeError,
     BotostubError,
     ConfigurationError,
     HandlerNotFoundError,
+    RecordFieldError,
     ResponseValidationError,
     SeedError,
     UnhandledOperationError,
@@ -27,12 +29,14 @@ from .sts import StsErrors
 
 __all__ = [
     "ActivationError",
+    "ArgumentTypeError",
     "AutoScalingErrors",
     "BotostubError",
     "ConfigurationError",
     "Ec2Errors",
     "HandlerNotFoundError",
     "RbinErrors",
+    "RecordFieldError",
     "ResponseValidationError",
     "SeedError",
     "ServiceError",

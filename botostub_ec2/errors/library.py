@@ -44,6 +44,16 @@ class ConfigurationError(BotostubError, ValueError):
     options) is invalid; the message names the argument."""
 
 
+class ArgumentTypeError(BotostubError, TypeError):
+    """An argument given to the library has the wrong type, or arguments were given that do not
+    go together; the message names them (the ``TypeError`` sibling of :class:`ConfigurationError`).
+    """
+
+
+class RecordFieldError(BotostubError, ValueError):
+    """``record._replace(...)`` named a field the record kind does not have."""
+
+
 class HandlerNotFoundError(BotostubError, KeyError):
     """``remove_handler`` for an operation that has no handler."""
 
