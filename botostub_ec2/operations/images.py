@@ -20,6 +20,12 @@ from ..common.retention import on_deregister
 from ..common.snapshot_deletion import delete_snapshot_record, registered_users
 from ..common.tagging import shown_tags, tags_on_create
 from ..errors import Ec2Errors
+from ..factory import (
+    DEFAULT_VOLUME_SIZE,
+    INSTANCE_STORE_ROOT_DEVICE_NAME,
+    copied_snapshot,
+    image_snapshot,
+)
 from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_image_id, normalize_instance_id
 from ..models import BlockDevice, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
@@ -281,7 +287,7 @@ def register_image(call: OperationCall) -> dict[str, Any]:
     ebs_devices = [d for d in devices if d.virtual_name is None]
     if location and not ebs_devices:
         root_type = "instance-store"
-        root_name = root_name or "/dev/sda1"
+        root_name = root_name or INSTANCE_STORE_ROOT_DEVICE_NAME
     else:
         if not ebs_devices:
             raise Ec2Errors.missing_parameter("RootDeviceName")
@@ -327,7 +333,7 @@ def create_image(call: OperationCall) -> dict[str, Any]:
                    call.global_context)
     authorize_tags_on_create(call, _new_image_arn(call), wanted.get("image", {}), "CreateImage")
     authorize_tags_on_create(call, snapshot_arn(call.region, "*"), wanted.get("snapshot", {}),
-                      "CreateImage")
+                             "CreateImage")
     call.dry_run_guard()
     if instance.state not in ("running", "stopped", "stopping"):
         raise Ec2Errors.instance_not_imageable(instance_id)
@@ -339,14 +345,15 @@ def create_image(call: OperationCall) -> dict[str, Any]:
     sizes = {d.device_name: d.volume_size for d in (source.block_devices if source else ())}
     devices = []
     for device_name, volume_id in instance.volumes:
-        size = sizes.get(device_name) or 8
-        snapshot = SnapshotRecord(
-            snapshot_id=new_resource_id("snap"),
+        size = sizes.get(device_name) or DEFAULT_VOLUME_SIZE
+        snapshot = image_snapshot(
+            new_resource_id("snap"),
             region=call.region,
             owner_id=account,
+            image_id=image_id,
+            instance_id=instance_id,
             volume_id=volume_id,
             volume_size=size,
-            description=f"Created by CreateImage({instance_id}) for {image_id}",
             start_time=call.now,
             tags=snapshot_tags,
         )
@@ -400,15 +407,15 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
             devices.append(device)
             continue
         original = call.tx.get(SnapshotRecord, source_region, device.snapshot_id)
-        copy = SnapshotRecord(
-            snapshot_id=new_resource_id("snap"),
+        copy = copied_snapshot(
+            new_resource_id("snap"),
             region=call.region,
             owner_id=account,
-            volume_id="vol-ffffffff",
-            volume_size=device.volume_size or (original.volume_size if original else 8),
-            description=(f"Copied for DestinationAmi {image_id} from SourceAmi {source_id} for "
-                         f"SourceSnapshot {device.snapshot_id}. Task created on "
-                         f"{int(call.now.timestamp() * 1000):,}."),
+            image_id=image_id,
+            source_image_id=source_id,
+            source_snapshot_id=device.snapshot_id,
+            volume_size=device.volume_size or (
+                original.volume_size if original else DEFAULT_VOLUME_SIZE),
             start_time=call.now,
             encrypted=encrypted or device.encrypted,
         )

@@ -29,6 +29,7 @@ from ..common.lookups import find_image, find_instances, instance_listed
 from ..common.pagination import page_size, paged_body
 from ..common.tagging import tags_on_create
 from ..errors import Ec2Errors
+from ..factory import instance_volumes
 from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, private_ip_for
 from ..models import EMPTY_TAGS, InstanceRecord, freeze_tags
@@ -144,7 +145,6 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
 
     now = call.now
     reservation_id = new_resource_id("r")
-    ebs_devices = [d for d in image.block_devices if d.snapshot_id and d.virtual_name is None]
     launched = []
     for index in range(max_count):
         instance_id = new_resource_id("i")
@@ -161,7 +161,7 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
             private_ip_address=private_ip_for(instance_id),
             root_device_type=image.root_device_type,
             root_device_name=image.root_device_name,
-            volumes=tuple((d.device_name, new_resource_id("vol")) for d in ebs_devices),
+            volumes=instance_volumes(image),
             reservation_id=reservation_id,
             ami_launch_index=index,
             architecture=image.architecture,

@@ -24,6 +24,7 @@ from ..common.pagination import page_size, paged_body
 from ..common.snapshot_deletion import delete_snapshot_record, registered_users
 from ..common.tagging import tags_on_create, visible_tags
 from ..errors import Ec2Errors
+from ..factory import DEFAULT_VOLUME_SIZE
 from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_snapshot_id
 from ..models import EMPTY_TAGS, ImageRecord, SnapshotRecord, freeze_tags
@@ -206,5 +207,5 @@ def _volume_shape(call: OperationCall, image_id: str, device: str) -> tuple[int,
     if image is not None:
         for mapping in image.block_devices:
             if mapping.device_name == device and mapping.virtual_name is None:
-                return mapping.volume_size or 8, mapping.encrypted
-    return 8, False
+                return mapping.volume_size or DEFAULT_VOLUME_SIZE, mapping.encrypted
+    return DEFAULT_VOLUME_SIZE, False
