@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from . import model_cache as model_cache
+from ._version import __version__ as __version__
 from .backends import MemoryBackend, StateBackend, SupportsCheckpoint, Transaction
 from .checkpoints import Checkpoint, CheckpointError
 from .clock import Clock
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
     from .backends.sqlite import SqliteBackend
     from .handlers import OperationCall
 
-__version__ = "0.1.0"
 
 #: Names served from submodules on first use, so ``import botostub_ec2`` stays cheap.
 _LAZY = {

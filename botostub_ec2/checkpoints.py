@@ -24,7 +24,7 @@ from collections.abc import Hashable
 from types import TracebackType
 from typing import Any
 
-from .backends import StateBackend, SupportsCheckpoint
+from .backends import StateBackend, SupportsCheckpoint, UnknownCheckpointError
 from .errors import BotostubError
 from .models import INDEXES
 
@@ -107,7 +107,8 @@ class CopyCheckpoints:
     def restore_state(self, token: Hashable) -> None:
         records = self._saved.get(token)  # type: ignore[call-overload]
         if records is None:
-            raise KeyError(token)
+            raise UnknownCheckpointError(f"no checkpoint {token!r} in this CopyCheckpoints "
+                                         f"(restored past, or discarded)")
         with self.backend.transaction() as tx:
             for kind in list(INDEXES):
                 for region in tx.regions(kind):

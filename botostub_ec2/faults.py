@@ -148,6 +148,34 @@ def make_error(
     )
 
 
+def new_fault(
+    service: str,
+    operation: str,
+    error: str | ServiceError | None,
+    *,
+    status: int | None,
+    message: str | None,
+    times: int | None,
+    latency: float,
+    when: FaultPredicate | None,
+) -> Fault:
+    """A fault built from :meth:`Ec2Stub.inject`'s arguments, each checked where it is passed."""
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ConfigurationError(
+            f"times must be at least 1 (or None for every call), got {times!r}")
+    if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not (
+            latency < float("inf")):
+        raise ConfigurationError(f"latency must be a number of seconds, got {latency!r}")
+    if latency < 0:
+        raise ConfigurationError(f"latency must not be negative, got {latency!r}")
+    if when is not None and not callable(when):
+        raise ConfigurationError(f"when must be callable, got {when!r}")
+    fault_error = make_error(service, error, status, message)
+    if fault_error is None and not latency:
+        raise ConfigurationError("inject() needs error=, latency=, or both")
+    return Fault(service, operation, fault_error, float(latency), times, when)
+
+
 class FaultList:
     """The faults armed on one stub, consumed under a lock (calls may come from many threads)."""
 

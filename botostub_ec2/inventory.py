@@ -39,6 +39,14 @@ from typing import IO, Any, NamedTuple
 from .backends import StateBackend
 from .clock import format_iso, parse_time
 from .errors import BotostubError
+from .factory import (
+    DEFAULT_VOLUME_SIZE,
+    PLACEHOLDER_VOLUME,
+    PROTECTION_VALUES,
+    ROOT_DEVICE_NAME,
+    UNKNOWN_INSTANCE,
+    image_snapshot,
+)
 from .models import (
     EMPTY_TAGS,
     BlockDevice,
@@ -49,10 +57,6 @@ from .models import (
 )
 from .shapes import image_to_api, reservations_to_api, snapshot_to_api
 
-_PROTECTION = frozenset({"disabled", "enabled-without-cooldown", "enabled-with-cooldown"})
-#: The volume id EC2 shows for snapshots it did not take from a volume of yours (copies).
-PLACEHOLDER_VOLUME = "vol-ffffffff"
-_UNKNOWN_INSTANCE = "i-fffffffffffffffff"
 _DEFAULT_IP = InstanceRecord._field_defaults["private_ip_address"]
 #: ``StateTransitionReason`` of a terminated instance: ``User initiated (2024-01-15 10:23:45 GMT)``.
 _TRANSITION = re.compile(r"\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) GMT\)")
@@ -148,10 +152,10 @@ def image_from_api(
             None,
         ))
     protection = item.get("DeregistrationProtection", "disabled")
-    if protection not in _PROTECTION:
+    if protection not in PROTECTION_VALUES:
         if warnings is not None:
             warnings.append(f"{where}: DeregistrationProtection {protection!r} is not one of "
-                            f"{sorted(_PROTECTION)}; loaded as 'disabled'")
+                            f"{sorted(PROTECTION_VALUES)}; loaded as 'disabled'")
         protection = "disabled"
     source_image = item.get("SourceImageId")
     return ImageRecord(
@@ -163,7 +167,7 @@ def image_from_api(
         description=item.get("Description"),
         public=bool(item.get("Public", False)),
         root_device_type=item.get("RootDeviceType", "ebs"),
-        root_device_name=item.get("RootDeviceName", "/dev/xvda"),
+        root_device_name=item.get("RootDeviceName", ROOT_DEVICE_NAME),
         block_devices=tuple(devices),
         creation_date=_time(item.get("CreationDate"), where),
         architecture=item.get("Architecture", "x86_64"),
@@ -199,7 +203,7 @@ def snapshot_from_api(
         region=region,
         owner_id=_owner(item, "OwnerId", account_id, where),
         volume_id=item.get("VolumeId", PLACEHOLDER_VOLUME),
-        volume_size=int(item.get("VolumeSize", 8)),
+        volume_size=int(item.get("VolumeSize", DEFAULT_VOLUME_SIZE)),
         state=item.get("State", "completed"),
         description=item.get("Description", ""),
         start_time=_time(item.get("StartTime"), where),
@@ -249,7 +253,7 @@ def instance_from_api(
         # Absent for a terminated instance: keep the record's default rather than invent one.
         private_ip_address=item.get("PrivateIpAddress", _DEFAULT_IP),
         root_device_type=item.get("RootDeviceType", "ebs"),
-        root_device_name=item.get("RootDeviceName", "/dev/xvda"),
+        root_device_name=item.get("RootDeviceName", ROOT_DEVICE_NAME),
         volumes=volumes,
         reservation_id=reservation_id or "",
         ami_launch_index=int(item.get("AmiLaunchIndex", 0)),
@@ -389,7 +393,18 @@ def load(
                         had_snapshots and tx.get(SnapshotRecord, region, sid) is not None):
                     continue
                 counts["created"] += 1
-                yield _placeholder(sid, region, reference)
+                yield image_snapshot(
+                    sid,
+                    region=region,
+                    owner_id=reference.owner_id,
+                    image_id=reference.image_id,
+                    instance_id=reference.source_instance_id or UNKNOWN_INSTANCE,
+                    volume_id=PLACEHOLDER_VOLUME,
+                    volume_size=reference.volume_size or DEFAULT_VOLUME_SIZE,
+                    start_time=reference.creation_date,
+                    encrypted=reference.encrypted,
+                    owner_alias=reference.owner_alias,
+                )
 
         # One stream, so a bulk-capable backend writes it in a single batched pass. The cyclic
         # collector pauses: millions of new objects would make it re-scan them all repeatedly.
@@ -422,21 +437,6 @@ class _Reference(NamedTuple):
     creation_date: datetime | None
     volume_size: int | None
     encrypted: bool
-
-
-def _placeholder(snapshot_id: str, region: str, ref: _Reference) -> SnapshotRecord:
-    source = ref.source_instance_id or _UNKNOWN_INSTANCE
-    return SnapshotRecord(
-        snapshot_id=snapshot_id,
-        region=region,
-        owner_id=ref.owner_id,
-        volume_id=PLACEHOLDER_VOLUME,
-        volume_size=ref.volume_size or 8,
-        description=f"Created by CreateImage({source}) for {ref.image_id}",
-        start_time=ref.creation_date,
-        encrypted=ref.encrypted,
-        owner_alias=ref.owner_alias,
-    )
 
 
 def load_file(

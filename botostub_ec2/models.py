@@ -261,7 +261,7 @@ class RetentionRuleRecord(NamedTuple):
     ``resource_tags`` / ``exclude_resource_tags`` hold ``(key, value)`` pairs; a ``None`` value
     matches any value of the key. A rule without ``resource_tags`` is a Region-level rule.
     ``status`` and ``lock_state`` move with the clock: see
-    :func:`botostub_ec2.operations.recycle_bin.rule_status` and ``rule_lock_state``.
+    :func:`botostub_ec2.common.retention.rule_status` and ``rule_lock_state``.
     """
 
     identifier: str

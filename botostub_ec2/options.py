@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from .errors import ConfigurationError
+
 #: Values accepted by :attr:`LifecycleOptions.restored_image_state`.
 RESTORED_IMAGE_STATES = ("previous", "available")
 
@@ -46,7 +48,7 @@ class LifecycleOptions:
     def __setattr__(self, name: str, value: object) -> None:
         # Checked on every assignment, so a typo fails where it is made, not in a later call.
         if name == "restored_image_state" and value not in RESTORED_IMAGE_STATES:
-            raise ValueError(
+            raise ConfigurationError(
                 f"restored_image_state must be one of {RESTORED_IMAGE_STATES}, got {value!r}"
             )
         super().__setattr__(name, value)

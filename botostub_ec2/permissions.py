@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+from .errors import BotostubError, ConfigurationError
+
 ContextValue = str | Sequence[str]
 
 
@@ -44,7 +46,7 @@ class Principal:
 
     def __post_init__(self) -> None:
         if not self.arn.startswith("arn:") or self.arn.count(":") < 5:
-            raise ValueError(f"not a principal ARN: {self.arn!r}")
+            raise ConfigurationError(f"not a principal ARN: {self.arn!r}")
         if not self.user_id:
             object.__setattr__(self, "user_id", _unique_id(self.arn, self.kind))
         object.__setattr__(self, "account_id", self.arn.split(":")[4])
@@ -261,6 +263,12 @@ class CallableEvaluator:
 EvaluatorLike = PermissionEvaluator | Callable[[AuthorizationRequest], Decision | bool]
 
 
+class EvaluatorError(BotostubError, TypeError):
+    """What was given as a permission evaluator does not fit the protocol: it has no
+    ``authorize(request)`` and is not callable, or it answered something other than a
+    :class:`Decision` or a bool."""
+
+
 def as_evaluator(obj: EvaluatorLike | None) -> PermissionEvaluator:
     """Accept an evaluator, a plain callable, or ``None`` (allow everything)."""
     if obj is None:
@@ -269,7 +277,8 @@ def as_evaluator(obj: EvaluatorLike | None) -> PermissionEvaluator:
         return obj
     if callable(obj):
         return CallableEvaluator(obj)
-    raise TypeError(f"an evaluator needs an authorize(request) method or must be callable: {obj!r}")
+    raise EvaluatorError(
+        f"an evaluator needs an authorize(request) method or must be callable: {obj!r}")
 
 
 def as_decision(result: Decision | bool) -> Decision:
@@ -279,10 +288,15 @@ def as_decision(result: Decision | bool) -> Decision:
         return Decision(False)
     if isinstance(result, Decision):
         return result
-    raise TypeError(f"an evaluator must return a Decision or a bool, not {result!r}")
+    raise EvaluatorError(f"an evaluator must return a Decision or a bool, not {result!r}")
 
 
 # -- the encoded authorization failure message -------------------------------------------------
+
+
+class AuthorizationMessageError(BotostubError, ValueError):
+    """:func:`decode_authorization_message` was given a token this library did not issue (or a
+    damaged one)."""
 
 _TOKEN_PREFIX = "bse1"
 _TOKEN_BODY = re.compile(r"[A-Za-z0-9_-]+")
@@ -353,18 +367,19 @@ def encode_authorization_message(document: Mapping[str, Any]) -> str:
 
 
 def decode_authorization_message(token: str) -> dict[str, Any]:
-    """Reverse :func:`encode_authorization_message`; ``ValueError`` for anything else."""
+    """Reverse :func:`encode_authorization_message`; :class:`AuthorizationMessageError` (a
+    ``ValueError``) for anything else."""
     if not token.startswith(_TOKEN_PREFIX):
-        raise ValueError("not an authorization message issued by this stub")
+        raise AuthorizationMessageError("not an authorization message issued by this stub")
     body = token[len(_TOKEN_PREFIX):]
     if not _TOKEN_BODY.fullmatch(body):
         # AWS refuses tokens with characters outside the URL-safe alphabet (line breaks...).
-        raise ValueError("malformed authorization message")
+        raise AuthorizationMessageError("malformed authorization message")
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         document: dict[str, Any] = json.loads(zlib.decompress(raw))
     except (binascii.Error, zlib.error, ValueError) as exc:
-        raise ValueError("malformed authorization message") from exc
+        raise AuthorizationMessageError("malformed authorization message") from exc
     return document
 
 

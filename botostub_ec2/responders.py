@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .errors import ServiceError
     from .faults import Fault, FaultList
-    from .handlers import HandlerTable, OperationSpec
+    from .handler_table import HandlerTable
+    from .handlers import OperationSpec
     from .permissions import Principal
     from .settings import StubSettings
 

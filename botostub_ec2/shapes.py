@@ -107,7 +107,7 @@ def snapshot_to_api(
     """The ``Snapshot`` structure of ``DescribeSnapshots``.
 
     ``tags`` overrides the record's tags (a caller sees its own tags on another account's
-    public or shared snapshot, see :func:`botostub_ec2.operations.tags.visible_tags`).
+    public or shared snapshot, see :func:`botostub_ec2.common.tagging.visible_tags`).
     """
     item: dict[str, Any] = {
         "StorageTier": snapshot.storage_tier,

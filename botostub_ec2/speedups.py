@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse, HeadersDict
 
-from .errors import ConfigurationError
+from .errors import RecordFieldError
 
 
 def install_fast_replace(kind: type[Any]) -> None:
@@ -42,7 +42,7 @@ def install_fast_replace(kind: type[Any]) -> None:
                 values[index[name]] = value
         except KeyError:
             unknown = [n for n in changes if n not in index]
-            raise ConfigurationError(f"Got unexpected field names: {unknown!r}") from None
+            raise RecordFieldError(f"Got unexpected field names: {unknown!r}") from None
         return new(kind, values)
 
     _replace._botostub_fast = True  # type: ignore[attr-defined]

@@ -23,8 +23,9 @@ from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock
 from .engine import Engine
 from .errors import ConfigurationError, ResponseValidationError, ServiceError
-from .faults import Fault, FaultList, make_error
-from .handlers import HandlerTable, OperationCall, custom_spec
+from .faults import Fault, FaultList, new_fault
+from .handler_table import HandlerTable, custom_spec
+from .handlers import OperationCall
 from .models import Call
 from .options import LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal
@@ -314,25 +315,16 @@ class Ec2Stub(Seeding, Inspection):
 
     def add_handler(self, service: str, operation: str, handler: CustomHandler, *,
                     write: bool = True, validate: bool = True) -> None:
-        """Answer ``service``'s ``operation`` with ``handler(call) -> body`` (overrides built-ins).
-
-        ``service`` is the boto3 client name (``"autoscaling"``, ``"ssm"``), ``operation`` the API
-        name (``"DescribeAutoScalingGroups"``); both are checked against botocore's models now, so
-        a typo fails here rather than in the test. The body is the parsed-form response without
-        ``ResponseMetadata`` (what the client method returns, as in a Stubber response). Raise
-        :class:`~botostub_ec2.errors.ServiceError` to answer an error in that service's format.
-
-        Usage::
+        """Answer ``service``'s ``operation`` with ``handler(call) -> body`` (overrides built-ins)::
 
             stub.add_handler("ssm", "GetParameter", lambda call: {
                 "Parameter": {"Name": call.params["Name"], "Type": "String", "Value": "ami-0abc"}})
 
-        Each body is validated against the operation's output shape (``validate=False`` turns
-        that off for this handler) and a mismatch raises
-        :class:`~botostub_ec2.errors.ResponseValidationError` to the caller, without changing
-        state. ``write=False`` marks a read-only operation (backends may serve those
-        concurrently). Services whose protocol the stub cannot render (``rest-xml``: S3, Route 53,
-        CloudFront; ``smithy-rpc-v2-cbor``) are refused with ``ConfigurationError``.
+        ``service`` is the boto3 client name, ``operation`` the API name; both are checked against
+        botocore's models now. The body is the parsed-form response without ``ResponseMetadata``
+        (as in a Stubber response); raise :class:`~botostub_ec2.errors.ServiceError` to answer an
+        error. Each body is checked against the output shape unless ``validate=False``;
+        ``write=False`` marks a read-only operation. See ``docs/extending.md``.
         """
         self._handlers.add(custom_spec(service, operation, handler, write=write,
                                        validate=validate))
@@ -374,46 +366,25 @@ class Ec2Stub(Seeding, Inspection):
         service: str = "ec2",
         when: Callable[[OperationCall], bool] | None = None,
     ) -> Fault:
-        """Make the next ``times`` calls of ``operation`` fail with ``error`` and/or be slow.
-
-        ``operation`` is the API name (``"DescribeImages"``; ``"*"`` for every operation of
-        ``service``, ``service="*"`` for every service). ``error`` is an error code: the
-        transient EC2 codes get EC2's status and message (``RequestLimitExceeded``: 503
-        ``Request limit exceeded.``; ``InternalError``: 500; see
-        :data:`botostub_ec2.faults.EC2_FAULTS`), any other code needs ``status`` (default 400)
-        and ``message``; or pass a :class:`ServiceError`. ``times=None`` keeps the fault until
-        :meth:`clear_faults` or :meth:`Fault.cancel`. ``latency`` delays each matching call by
-        that many real seconds (``asyncio.sleep`` for aiobotocore clients), and ends in
-        botocore's ``ReadTimeoutError`` when it exceeds the client's ``read_timeout``.
-        ``when(call)`` narrows the fault to some calls (``call.params``, ``call.region``,
-        ``call.account_id``)::
+        """Make the next ``times`` calls of ``operation`` fail with ``error`` and/or be slow::
 
             stub.inject("DeregisterImage", "RequestLimitExceeded", times=2,
                         when=lambda call: call.params["ImageId"] == image_id)
 
-        An injected error answers instead of the operation, so it changes no state. In the
-        default fast mode botocore does not retry, so the error reaches the caller at once; in
-        wire mode botocore's retry handler sees it and retries as configured.
+        ``operation`` is the API name (``"*"``: every operation of ``service``; ``service="*"``:
+        every service). ``error`` is an error code (known transient codes get the service's status
+        and message, :data:`botostub_ec2.faults.EC2_FAULTS`; others take ``status`` and
+        ``message``) or a :class:`ServiceError`. ``times=None`` keeps the fault until
+        :meth:`clear_faults`; ``latency`` delays matching calls by real seconds (a read timeout
+        shorter than it ends in ``ReadTimeoutError``). An injected error answers instead of the
+        operation, so it changes no state. Details: :mod:`botostub_ec2.faults`.
         """
         if operation != "*" and service != "*" and (service, operation) not in self._handlers:
             raise ConfigurationError(
                 f"operation: {self!r} does not answer {service}.{operation}: there is nothing to "
                 f"inject into (add a handler first)")
-        if times is not None and (isinstance(times, bool) or not isinstance(times, int)
-                                  or times < 1):
-            raise ConfigurationError(
-                f"times must be at least 1 (or None for every call), got {times!r}")
-        if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not (
-                latency < float("inf")):
-            raise ConfigurationError(f"latency must be a number of seconds, got {latency!r}")
-        if latency < 0:
-            raise ConfigurationError(f"latency must not be negative, got {latency!r}")
-        if when is not None and not callable(when):
-            raise ConfigurationError(f"when must be callable, got {when!r}")
-        fault_error = make_error(service, error, status, message)
-        if fault_error is None and not latency:
-            raise ConfigurationError("inject() needs error=, latency=, or both")
-        fault = Fault(service, operation, fault_error, float(latency), times, when)
+        fault = new_fault(service, operation, error, status=status, message=message,
+                          times=times, latency=latency, when=when)
         self._faults.add(fault)
         return fault
 
@@ -429,20 +400,11 @@ class Ec2Stub(Seeding, Inspection):
     # -- checkpoints and the call log -------------------------------------------------------------
 
     def checkpoint(self) -> Checkpoint:
-        """Save the backend state now; go back with :meth:`restore` or by using it in ``with``.
-
-        Usage::
-
-            baseline = stub.checkpoint()      # after seeding
-            ...
-            stub.restore(baseline)            # as often as needed; baseline.discard() frees it
+        """Save the backend state now; go back with :meth:`restore`, or use it in ``with`` to
+        undo a block (:mod:`botostub_ec2.checkpoints`)::
 
             with stub.checkpoint():           # undone on exit, even when the block raises
                 run_janitor()
-
-        Covers every record of the backend, not :attr:`calls` or :attr:`clock`. Restoring a
-        checkpoint discards those taken after it. Cheap on the built-in backends (see
-        :mod:`botostub_ec2.checkpoints`).
         """
         return checkpoints.take(self.backend, self._copy_checkpoints)
 

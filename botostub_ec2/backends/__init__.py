@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from .base import (
     BackendBusyError,
+    BackendClosedError,
     BackendError,
     BackendSchemaError,
+    ReadOnlyTransactionError,
     StateBackend,
     SupportsCheckpoint,
     Transaction,
+    UnknownCheckpointError,
+    UnknownIndexError,
 )
 from .memory import MemoryBackend
 
@@ -27,13 +31,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BackendBusyError",
+    "BackendClosedError",
     "BackendError",
     "BackendSchemaError",
     "MemoryBackend",
+    "ReadOnlyTransactionError",
     "SqliteBackend",
     "StateBackend",
     "SupportsCheckpoint",
     "Transaction",
+    "UnknownCheckpointError",
+    "UnknownIndexError",
 ]
 
 

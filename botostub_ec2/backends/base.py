@@ -77,7 +77,8 @@ class SupportsCheckpoint(Protocol):
         ...
 
     def restore_state(self, token: Hashable) -> None:
-        """Put the state back as it was when ``token`` was taken (``KeyError`` if unknown)."""
+        """Put the state back as it was when ``token`` was taken (:class:`UnknownCheckpointError`,
+        a ``KeyError``, if unknown)."""
         ...
 
     def discard_state(self, token: Hashable) -> None:
@@ -87,6 +88,28 @@ class SupportsCheckpoint(Protocol):
 
 class BackendError(BotostubError):
     """A state backend cannot do what was asked (its storage is unusable, locked, or foreign)."""
+
+
+class _UnquotedKeyError(KeyError):
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class BackendClosedError(BackendError, RuntimeError):
+    """The backend was closed: it opens no transaction any more."""
+
+
+class ReadOnlyTransactionError(BackendError, RuntimeError):
+    """``put`` or ``delete`` in a transaction opened with ``write=False``."""
+
+
+class UnknownCheckpointError(BackendError, _UnquotedKeyError):
+    """``restore_state`` with a token the backend does not hold (restored past, discarded, or
+    another backend's)."""
+
+
+class UnknownIndexError(BackendError, _UnquotedKeyError):
+    """``find`` on an index the record kind does not have (:data:`botostub_ec2.models.INDEXES`)."""
 
 
 class BackendSchemaError(BackendError):

@@ -8,6 +8,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from ..models import INDEXES
+from .base import (
+    BackendClosedError,
+    ReadOnlyTransactionError,
+    UnknownCheckpointError,
+    UnknownIndexError,
+)
 from .locking import acquire
 
 R = TypeVar("R", bound=tuple[Any, ...])
@@ -44,7 +50,7 @@ class MemoryBackend:
 
     def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         if self._closed:
-            raise RuntimeError("MemoryBackend is closed")
+            raise BackendClosedError("MemoryBackend is closed")
         return _MemoryTransaction(self, write)
 
     def close(self) -> None:
@@ -81,8 +87,8 @@ class MemoryBackend:
         with self._lock:
             saved = self._checkpoints.get(token)  # type: ignore[call-overload]
             if saved is None:
-                raise KeyError(f"no checkpoint {token!r} in this MemoryBackend (restored past, "
-                               f"or discarded)")
+                raise UnknownCheckpointError(f"no checkpoint {token!r} in this MemoryBackend "
+                                             f"(restored past, or discarded)")
             tables, indexes = saved
             # Copy again: the saved state must stay as it was for the next restore.
             self._tables = {kind: {region: dict(rows) for region, rows in table.items()}
@@ -283,7 +289,8 @@ class _MemoryTransaction:
 
     def put(self, record: Any) -> None:
         if not self._write:
-            raise RuntimeError("put() in a read-only transaction (transaction(write=False))")
+            raise ReadOnlyTransactionError(
+                "put() in a read-only transaction (transaction(write=False))")
         kind, region, key = type(record), record.region, record.key
         backend = self._backend
         rows = backend._rows(kind, region)
@@ -301,7 +308,8 @@ class _MemoryTransaction:
 
     def delete(self, kind: type[Any], region: str, key: str) -> None:
         if not self._write:
-            raise RuntimeError("delete() in a read-only transaction (transaction(write=False))")
+            raise ReadOnlyTransactionError(
+                "delete() in a read-only transaction (transaction(write=False))")
         current = self._backend._rows(kind, region).get(key)
         if current is None:
             return
@@ -320,7 +328,7 @@ class _MemoryTransaction:
         entries = by_region.get(index) if by_region is not None else None
         if entries is None:
             if index not in INDEXES.get(kind, _NO_INDEXES):
-                raise KeyError(f"{kind.__name__} has no index {index!r}")
+                raise UnknownIndexError(f"{kind.__name__} has no index {index!r}")
             if kind not in self._backend._tables:
                 return []
             # Registered after records of this kind were stored: build it now.

@@ -46,8 +46,18 @@ from collections.abc import Hashable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .._version import __version__
+from ..errors import ConfigurationError
 from ..models import INDEXES, Index
-from .base import BackendBusyError, BackendError, BackendSchemaError
+from .base import (
+    BackendBusyError,
+    BackendClosedError,
+    BackendError,
+    BackendSchemaError,
+    ReadOnlyTransactionError,
+    UnknownCheckpointError,
+    UnknownIndexError,
+)
 from .codec import RecordCodec, codec_for
 from .locking import acquire
 
@@ -214,7 +224,7 @@ class SqliteBackend:
     ) -> None:
         self.path = os.fspath(path)
         if self.path == ":memory:" or self.path.startswith("file:"):
-            raise ValueError(
+            raise ConfigurationError(
                 "SqliteBackend needs a file path (every thread opens its own connection); "
                 "use MemoryBackend for state that lives in memory"
             )
@@ -260,7 +270,7 @@ class SqliteBackend:
         if holder is not None and holder.pid == os.getpid():
             return holder
         if self._closed:
-            raise BackendError(f"{self!r} is closed")
+            raise BackendClosedError(f"{self!r} is closed")
         holder = _Connection(self._connect())
         local.holder = holder
         with self._registry_lock:
@@ -519,7 +529,7 @@ class SqliteBackend:
         inside a read-only one on the same thread.
         """
         if self._closed:
-            raise BackendError(f"{self!r} is closed")
+            raise BackendClosedError(f"{self!r} is closed")
         return _SqliteTransaction(self, write)
 
     # -- checkpoints (SupportsCheckpoint) ---------------------------------------------------
@@ -541,8 +551,8 @@ class SqliteBackend:
             row = conn.execute(
                 "SELECT seq FROM checkpoints WHERE id = ?", (checkpoint_id,)).fetchone()
             if row is None:
-                raise KeyError(f"no checkpoint {token!r} in {self.path!r} (restored past, or "
-                               f"discarded)")
+                raise UnknownCheckpointError(f"no checkpoint {token!r} in {self.path!r} "
+                                             f"(restored past, or discarded)")
             seq = row[0]
             changes = conn.execute(
                 "SELECT tbl, op, row, a, b, c, d FROM undo WHERE seq > ? ORDER BY seq",
@@ -643,7 +653,7 @@ def _checkpoint_id(token: Hashable) -> int:
     if (isinstance(token, tuple) and len(token) == 2 and token[0] == "sqlite-checkpoint"
             and isinstance(token[1], int)):
         return token[1]
-    raise KeyError(f"{token!r} is not a SqliteBackend checkpoint")
+    raise UnknownCheckpointError(f"{token!r} is not a SqliteBackend checkpoint")
 
 
 def _reopen(path: str, timeout: float, durable: bool) -> SqliteBackend:
@@ -651,8 +661,6 @@ def _reopen(path: str, timeout: float, durable: bool) -> SqliteBackend:
 
 
 def _library_version() -> str:
-    from .. import __version__
-
     return f"botostub_ec2 {__version__}"
 
 
@@ -775,7 +783,7 @@ class _SqliteTransaction:
 
     def _writable_kind(self, kind: type[Any]) -> _Kind:
         if not self._write:
-            raise BackendError("this transaction was opened with write=False")
+            raise ReadOnlyTransactionError("this transaction was opened with write=False")
         backend = self._backend
         info = backend._kinds.get(kind)
         if info is None or not info.current():
@@ -858,7 +866,7 @@ class _SqliteTransaction:
 
     def find(self, kind: type[R], region: str, index: str, value: str) -> list[R]:
         if index not in INDEXES.get(kind, {}):
-            raise KeyError(f"{kind.__name__} has no index {index!r}")
+            raise UnknownIndexError(f"{kind.__name__} has no index {index!r}")
         backend = self._backend
         conn = self._conn
         info = self._info(kind)
@@ -908,7 +916,7 @@ class _SqliteTransaction:
         position and its last value).
         """
         if not self._write:
-            raise BackendError("this transaction was opened with write=False")
+            raise ReadOnlyTransactionError("this transaction was opened with write=False")
         conn = self._conn
         count = 0
         deferred = False

@@ -1,7 +1,8 @@
 """EC2's error answers, one named constructor per error (evidence in ``docs/fidelity.md``).
 
 Handlers raise ``Ec2Errors.image_not_found([...])`` and friends; nothing in
-:mod:`botostub_ec2.operations` builds a :class:`~botostub_ec2.errors.ServiceError` by hand, so every
+:mod:`botostub_ec2.operations` or :mod:`botostub_ec2.common` builds a
+:class:`~botostub_ec2.errors.ServiceError` by hand (``tests/test_layout.py`` checks it), so every
 message EC2 sends lives here, next to the fact it reproduces.
 """
 
@@ -150,6 +151,12 @@ class Ec2Errors:
         )
 
     @staticmethod
+    def null_tag_value() -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue", "Tag value cannot be null. Use empty string instead."
+        )
+
+    @staticmethod
     def tag_limit_exceeded() -> ServiceError:
         return ServiceError(
             "TagLimitExceeded", "The maximum number of Tags for a resource has been reached."
@@ -163,18 +170,159 @@ class Ec2Errors:
         )
 
     @staticmethod
-    def max_results_too_small(value: int) -> ServiceError:
+    def invalid_region(unknown: Iterable[str]) -> ServiceError:
+        """DescribeRegions naming Regions the partition does not have."""
+        return ServiceError("InvalidParameterValue", f"Invalid region: [{', '.join(unknown)}]")
+
+    # -- filters and pagination (message of a real 2021 answer for MaxResults=1) ---------------
+
+    @staticmethod
+    def invalid_filter(name: str) -> ServiceError:
+        """An unknown filter name (a missing one is named ``null``, as EC2 does)."""
+        return ServiceError("InvalidParameterValue", f"The filter '{name}' is invalid")
+
+    @staticmethod
+    def filter_without_values(name: str) -> ServiceError:
         return ServiceError(
-            "InvalidParameterValue",
-            f"Value ( {value} ) for parameter maxResults is invalid. "
-            f"Expecting a value greater than 5.",
+            "InvalidParameterValue", f"The filter '{name}' is invalid: it has no values"
         )
 
     @staticmethod
-    def parameter_combination(id_set: str) -> ServiceError:
+    def invalid_filter_escape(following: str) -> ServiceError:
+        """A backslash in a filter value followed by something other than ``*``, ``?``, ``\\``."""
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Invalid filter value: The escape sequence '\\{following}' is invalid",
+        )
+
+    @staticmethod
+    def max_results_too_small(value: int, low: int = 5) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ( {value} ) for parameter maxResults is invalid. "
+            f"Expecting a value greater than {low}.",
+        )
+
+    @staticmethod
+    def max_results_too_large(value: int, high: int) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ( {value} ) for parameter maxResults is invalid. "
+            f"Expecting a value less than {high}.",
+        )
+
+    @staticmethod
+    def parameter_combination(id_set: str, other: str = "maxResults") -> ServiceError:
+        """An id list with a paging parameter (DescribeInstances names them ``instancesSet`` and
+        ``maxResults``; DescribeImages ``ImageIds`` and ``MaxResults``)."""
         return ServiceError(
             "InvalidParameterCombination",
-            f"The parameter {id_set} cannot be used with the parameter maxResults",
+            f"The parameter {id_set} cannot be used with the parameter {other}",
+        )
+
+    @staticmethod
+    def invalid_pagination_token() -> ServiceError:
+        return ServiceError(
+            "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
+        )
+
+    @staticmethod
+    def too_many_ids(name: str, count: int, limit: int) -> ServiceError:
+        """More ids than a request may name (``name``: ``image IDs``...)."""
+        return ServiceError(
+            "InvalidParameterValue",
+            f"The maximum number of {name} that can be specified is {limit}, but {count} were "
+            f"given.",
+        )
+
+    # -- creating images ------------------------------------------------------------------------
+
+    @staticmethod
+    def malformed_image_name() -> ServiceError:
+        return ServiceError(
+            "InvalidAMIName.Malformed",
+            "AMI names must be between 3 and 128 characters long, and may contain letters, "
+            "numbers, '(', ')', '.', '-', '/' and '_'",
+        )
+
+    @staticmethod
+    def duplicate_image_name(name: str, image_id: str) -> ServiceError:
+        return ServiceError(
+            "InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {image_id}"
+        )
+
+    @staticmethod
+    def block_device_without_size(device_name: str) -> ServiceError:
+        return ServiceError(
+            "InvalidBlockDeviceMapping",
+            f"snapshotId or volumeSize must be specified for device {device_name}",
+        )
+
+    @staticmethod
+    def invalid_root_device(device_name: str) -> ServiceError:
+        return ServiceError(
+            "InvalidBlockDeviceMapping",
+            f"The device '{device_name}' is not a valid root device name: it has no snapshot in "
+            f"the block device mapping.",
+        )
+
+    @staticmethod
+    def instance_not_imageable(instance_id: str) -> ServiceError:
+        """CreateImage from an instance that is not running, stopping or stopped."""
+        return ServiceError(
+            "IncorrectInstanceState",
+            f"The instance '{instance_id}' is not in a state from which it can be imaged.",
+        )
+
+    # -- image attributes -----------------------------------------------------------------------
+
+    @staticmethod
+    def unsupported_attribute(attribute: str) -> ServiceError:
+        return ServiceError("InvalidRequest", f"The attribute '{attribute}' is not supported.")
+
+    @staticmethod
+    def attribute_not_resettable(attribute: str) -> ServiceError:
+        return ServiceError("InvalidRequest", f"The attribute '{attribute}' cannot be reset.")
+
+    @staticmethod
+    def invalid_attribute_item(value: str, item_type: str) -> ServiceError:
+        """A launch permission entry that is not an account id (``userId``) or ``all``
+        (``group``)."""
+        return ServiceError(
+            "InvalidAMIAttributeItemValue",
+            f"Invalid attribute item value \"{value}\" for {item_type} item type.",
+        )
+
+    @staticmethod
+    def disabled_image_not_shareable(image_id: str) -> ServiceError:
+        return ServiceError(
+            "OperationNotPermitted",
+            f"The AMI {image_id} is disabled. You can't share a disabled AMI.",
+        )
+
+    @staticmethod
+    def invalid_imds_support(value: object) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ({value}) for parameter imdsSupport is invalid. Expecting v2.0.",
+        )
+
+    # -- RunInstances ---------------------------------------------------------------------------
+
+    @staticmethod
+    def count_not_positive(parameter: str, value: int) -> ServiceError:
+        """``minCount`` / ``maxCount`` below 1."""
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ({value}) for parameter {parameter} is invalid. Expected a positive integer.",
+        )
+
+    @staticmethod
+    def max_count_below_min_count(max_count: int) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ({max_count}) for parameter maxCount is invalid. "
+            f"Expected a value greater than or equal to minCount.",
         )
 
     @staticmethod

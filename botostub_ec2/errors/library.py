@@ -49,11 +49,36 @@ class ConfigurationError(BotostubError, ValueError):
     options) is invalid; the message names the argument."""
 
 
+class ArgumentTypeError(BotostubError, TypeError):
+    """An argument given to the library has the wrong type, or arguments were given that do not
+    go together; the message names them (the ``TypeError`` sibling of :class:`ConfigurationError`).
+    """
+
+
+class RecordFieldError(BotostubError, ValueError):
+    """``record._replace(...)`` named a field the record kind does not have."""
+
+
 class HandlerNotFoundError(BotostubError, KeyError):
     """``remove_handler`` for an operation that has no handler."""
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class UnsupportedResourceError(BotostubError):
+    """A tag operation named a kind of EC2 resource the stub does not emulate (a volume, a VPC).
+
+    Raised to the caller, like an unemulated operation, rather than answering something AWS
+    would not answer.
+    """
+
+    def __init__(self, resource_id: str, operation: str) -> None:
+        super().__init__(
+            f"botostub_ec2 does not emulate the resource {resource_id!r} named in {operation}: "
+            f"only images (ami-), snapshots (snap-) and instances (i-) can be tagged."
+        )
+        self.resource_id = resource_id
 
 
 class ResponseValidationError(BotostubError, AssertionError):

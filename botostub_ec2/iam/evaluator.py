@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..errors import ArgumentTypeError, ConfigurationError
 from ..permissions import AuthorizationRequest, ContextValue, Decision, Principal
 from .context import RequestContext, lowered
 from .errors import PolicyEvaluationError
@@ -183,7 +184,7 @@ def _scp_levels(levels: Sequence[PolicyList]) -> tuple[tuple[Policy, ...], ...]:
         name = names[index] if len(levels) > 1 else "account"
         policies = tuple(_load(p, label) for p, label in _as_policy_list(level, f"scp {name}"))
         if not policies:
-            raise ValueError(
+            raise ConfigurationError(
                 f"SCP level {index} ({name}) has no policy: every level of an organization has "
                 f"at least one SCP attached (FullAWSAccess by default)"
             )
@@ -282,7 +283,8 @@ class IamPolicyEvaluator:
         self._roles_by_name: dict[tuple[str, str], IamIdentity] = {}
         for arn, identity in self.identities.items():
             if not isinstance(identity, IamIdentity):
-                raise TypeError(f"identities[{arn!r}] must be an IamIdentity, not {identity!r}")
+                raise ArgumentTypeError(
+                    f"identities[{arn!r}] must be an IamIdentity, not {identity!r}")
             parts = arn.split(":", 5)
             if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
                 self._roles_by_name[(parts[4], parts[5].rsplit("/", 1)[-1])] = identity

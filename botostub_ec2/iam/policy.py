@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentTypeError
 from .arn import ResourcePattern
 from .conditions import Condition, compile_condition_block, split_operator
 from .context import RequestContext
@@ -243,7 +244,7 @@ class Policy:
             except MalformedPolicyError as exc:
                 raise exc.located(name or path.stem) from None
             return cls(document, name=name or path.stem, arn=arn)
-        raise TypeError(
+        raise ArgumentTypeError(
             "a policy is JSON text, a mapping, a file path or a Policy, "
             f"not {type(source).__name__}"
         )

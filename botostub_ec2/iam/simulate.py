@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import ArgumentTypeError
 from ..permissions import Principal
 from .evaluator import SCP, Evaluation, IamPolicyEvaluator, PolicyList
 
@@ -72,7 +73,7 @@ def simulate(
     """
     if isinstance(policies, IamPolicyEvaluator):
         if evaluator_options:
-            raise TypeError("pass evaluator options when building the IamPolicyEvaluator")
+            raise ArgumentTypeError("pass evaluator options when building the IamPolicyEvaluator")
         evaluator = policies
     else:
         evaluator = IamPolicyEvaluator(policies, **evaluator_options)

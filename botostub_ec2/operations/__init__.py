@@ -1,30 +1,28 @@
 """Operation families, one module each.
 
-The families are imported the first time a stub needs its handler table (:func:`load_all`), not
-when this package is imported, so ``import botostub_ec2`` stays cheap. Importing a family module
-registers its handlers in :data:`REGISTRY`.
+Every module of this package is a family: it defines handlers with
+:func:`~botostub_ec2.handlers.operation` and imports nothing from the other families (what they
+share is in :mod:`botostub_ec2.common`; ``tests/test_layout.py`` checks both). The families are
+found by listing the package, so a new module is picked up without registering it anywhere.
+
+They are imported the first time a stub needs its handler table (:func:`load_all`), not when this
+package is imported, so ``import botostub_ec2`` stays cheap. Importing a family module registers
+its handlers in :data:`REGISTRY`.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import threading
 from types import ModuleType
 
 from ..handlers import REGISTRY, OperationCall, OperationSpec, operation
 
-#: Every operation family the library ships, by module name.
-FAMILIES = (
-    "images",
-    "image_lifecycle",
-    "recycle_bin",
-    "rbin",
-    "snapshots",
-    "instances",
-    "tags",
-    "sts",
-    "account",
-    "autoscaling",
+#: Every operation family the library ships, by module name (the modules of this package, listed
+#: without importing them).
+FAMILIES: tuple[str, ...] = tuple(
+    info.name for info in pkgutil.iter_modules(__path__) if not info.ispkg
 )
 
 _lock = threading.Lock()

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from ..errors import ServiceError
+from ..common.filters import compile_filters
+from ..errors import Ec2Errors
 from ..handlers import OperationCall, operation, partition_of
 from ..models import ImageRecord, InstanceRecord, SnapshotRecord
-from .filters import compile_filters
 
 #: Regions enabled by default in every account (EC2 User Guide; CLI example output of
 #: ``aws ec2 describe-regions``).
@@ -75,7 +75,7 @@ def describe_regions(call: OperationCall) -> dict[str, Any]:
     if asked:
         unknown = [name for name in asked if name not in names]
         if unknown:
-            raise ServiceError("InvalidParameterValue", f"Invalid region: [{', '.join(unknown)}]")
+            raise Ec2Errors.invalid_region(unknown)
         wanted = [name for name in names if name in set(asked)]
     matches = compile_filters(params.get("Filters"), _REGION_FILTERS, tags=lambda r: {})
     call.authorize("ec2:DescribeRegions", "*", call.global_context)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ServiceError
+from ..errors import AutoScalingErrors
 from ..handlers import OperationCall, operation
 
 #: Documented maximum of ``MaxRecords`` for both operations (default 50).
@@ -28,24 +28,14 @@ def _check_request(call: OperationCall, action: str) -> None:
     params = call.params
     max_records = params.get("MaxRecords")
     if max_records is not None and not 1 <= max_records <= MAX_RECORDS:
-        bound = ("greater than or equal to 1" if max_records < 1
-                 else f"less than or equal to {MAX_RECORDS}")
-        raise ServiceError(
-            "ValidationError",
-            f"1 validation error detected: Value '{max_records}' at 'maxRecords' failed to "
-            f"satisfy constraint: Member must have value {bound}",
-        )
+        raise AutoScalingErrors.max_records_out_of_range(max_records, MAX_RECORDS)
     decision, _ = call.check(action, "*", call.global_context)
     if not decision.allowed:
-        raise ServiceError(
-            "AccessDenied",
-            f"User: {call.principal.arn} is not authorized to perform: {action} "
-            f"{decision.denial_clause(action)}",
-            403,
-        )
+        raise AutoScalingErrors.access_denied(call.principal.arn, action,
+                                              decision.denial_clause(action))
     if params.get("NextToken") is not None:
         # No answer ever carries a token, so none can be valid.
-        raise ServiceError("InvalidNextToken", "The token is invalid.")
+        raise AutoScalingErrors.invalid_next_token()
 
 
 @operation("autoscaling", "DescribeAutoScalingGroups", write=False)

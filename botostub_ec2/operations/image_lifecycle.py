@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import format_iso
+from ..common.authorization import authorize_image
+from ..common.lookups import find_owned_image
 from ..errors import Ec2Errors
 from ..handlers import OperationCall, operation
 from ..models import ImageRecord
-from .images import authorize_image, find_owned_image
 
 #: "enforces deregistration protection for 24 hours after deregistration protection is disabled"
 #: (EnableImageDeregistrationProtection, ``WithCooldown``).

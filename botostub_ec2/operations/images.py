@@ -1,130 +1,35 @@
-"""AMI operations: DeregisterImage, DescribeImages, Register/Create/CopyImage, image attributes,
-and the image checks the other families share."""
+"""AMI operations: DeregisterImage, DescribeImages, Register/Create/CopyImage, image attributes.
+
+The image checks other families share (``find_image``, ``authorize_image``...) are in
+:mod:`botostub_ec2.common`."""
 
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ..clock import format_iso
-from ..errors import Ec2Errors, ServiceError
-from ..handlers import OperationCall, operation, partition_of
+from ..common.arns import image_arn, instance_arn, snapshot_arn
+from ..common.authorization import authorize_image, authorize_tags_on_create
+from ..common.filters import FilterSpec, compile_filters, flag, launch_scope
+from ..common.iam_context import region_context, snapshot_context
+from ..common.lookups import find_owned_image, is_visible
+from ..common.pagination import check_max_results, paged_body
+from ..common.retention import on_deregister
+from ..common.snapshot_deletion import delete_snapshot_record, registered_users
+from ..common.tagging import shown_tags, tags_on_create
+from ..errors import Ec2Errors
+from ..factory import (
+    DEFAULT_VOLUME_SIZE,
+    INSTANCE_STORE_ROOT_DEVICE_NAME,
+    copied_snapshot,
+    image_snapshot,
+)
+from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_image_id, normalize_instance_id
 from ..models import BlockDevice, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
-from ..permissions import ContextValue
 from ..shapes import image_to_api, protection_value
-from . import recycle_bin
-from .filters import (
-    FilterSpec,
-    check_max_results,
-    compile_filters,
-    flag,
-    launch_scope,
-    paged_body,
-)
-
-#: Owner aliases AWS uses as the value of ``ec2:Owner`` instead of an account id.
-_OWNER_ALIASES = frozenset({"amazon", "aws-marketplace"})
-
-
-def image_arn(region: str, image_id: str) -> str:
-    # Image ARNs carry no account (Service Authorization Reference; real denial messages agree).
-    return f"arn:{partition_of(region)}:ec2:{region}::image/{image_id}"
-
-
-def snapshot_arn(region: str, snapshot_id: str) -> str:
-    return f"arn:{partition_of(region)}:ec2:{region}::snapshot/{snapshot_id}"
-
-
-def is_visible(image: ImageRecord, account_id: str) -> bool:
-    """Whether ``account_id`` can see ``image`` at all (owner, public, or shared with it)."""
-    if image.owner_id == account_id:
-        return True
-    if image.state == "deregistered":
-        return False
-    return image.public or account_id in image.shared_with
-
-
-def find_image(call: OperationCall, raw_id: str) -> ImageRecord:
-    """Id syntax -> existence and visibility: the first checks of every image operation."""
-    image_id = normalize_image_id(raw_id)
-    image = call.tx.get(ImageRecord, call.region, image_id)
-    if image is None or not is_visible(image, call.account_id):
-        raise Ec2Errors.image_not_found([image_id])
-    if image.state == "deregistered":
-        raise Ec2Errors.image_unavailable(image_id)
-    return image
-
-
-def find_owned_image(call: OperationCall, raw_id: str) -> ImageRecord:
-    """As :func:`find_image`, then ownership (``AuthFailure`` for another account's image)."""
-    image_id = normalize_image_id(raw_id)
-    image = call.tx.get(ImageRecord, call.region, image_id)
-    # The owner's own image is the common case: decide it without the visibility rules.
-    if image is not None and image.owner_id == call.account_id:
-        if image.state == "deregistered":
-            raise Ec2Errors.image_unavailable(image_id)
-        return image
-    image = find_image(call, raw_id)
-    raise Ec2Errors.image_auth_failure(image.image_id)
-
-
-def owner_key(owner_id: str, owner_alias: str | None) -> str:
-    return owner_alias if owner_alias in _OWNER_ALIASES else owner_id
-
-
-def image_context(call: OperationCall, image: ImageRecord) -> dict[str, ContextValue]:
-    """IAM condition keys of an image-resource action (Service Authorization Reference)."""
-    context = call.global_context()
-    context.update({
-        "ec2:ImageID": image.image_id,
-        "ec2:ImageType": iam_image_type(image.image_type),
-        "ec2:Owner": owner_key(image.owner_id, image.owner_alias),
-        "ec2:Public": "true" if image.public else "false",
-        "ec2:RootDeviceType": image.root_device_type,
-        "ec2:Region": call.region,
-        "aws:ResourceAccount": image.owner_id,
-    })
-    for key, value in image.tags.items():
-        context[f"aws:ResourceTag/{key}"] = value
-        context[f"ec2:ResourceTag/{key}"] = value
-    return context
-
-
-def iam_image_type(image_type: str) -> str:
-    """``ec2:ImageType``: the Service Authorization Reference names the values machine/aki/ari."""
-    return _IAM_IMAGE_TYPES.get(image_type, image_type)
-
-
-_IAM_IMAGE_TYPES = {"kernel": "aki", "ramdisk": "ari"}
-
-
-def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str, ContextValue]:
-    context = call.global_context()
-    context.update({
-        "ec2:SnapshotID": snapshot.snapshot_id,
-        "ec2:Owner": owner_key(snapshot.owner_id, snapshot.owner_alias),
-        "ec2:ParentVolume": f"arn:{partition_of(call.region)}:ec2:{call.region}:"
-                            f"{snapshot.owner_id}:volume/{snapshot.volume_id}",
-        "ec2:Region": call.region,
-        "ec2:VolumeSize": str(snapshot.volume_size),
-        "aws:ResourceAccount": snapshot.owner_id,
-    })
-    if snapshot.start_time is not None:
-        context["ec2:SnapshotTime"] = format_iso(snapshot.start_time)
-    for key, value in snapshot.tags.items():
-        context[f"aws:ResourceTag/{key}"] = value
-        context[f"ec2:ResourceTag/{key}"] = value
-    return context
-
-
-def authorize_image(call: OperationCall, action: str, image: ImageRecord) -> None:
-    """``call.authorize`` for an action on ``image`` (its ARN and condition keys)."""
-    if call.env.allow_all:  # skip building the ARN and the context nobody will read
-        return
-    call.authorize(action, image_arn(call.region, image.image_id),
-                   lambda: image_context(call, image))
 
 
 def check_protection(call: OperationCall, image: ImageRecord) -> None:
@@ -142,24 +47,6 @@ def check_protection(call: OperationCall, image: ImageRecord) -> None:
         raise Ec2Errors.deregistration_protected(image.image_id)
 
 
-def registered_users(call: OperationCall, snapshot_id: str, *, besides: str) -> list[ImageRecord]:
-    """Registered (or disabled) images other than ``besides`` whose mappings use the snapshot."""
-    return [
-        image
-        for image in call.tx.find(ImageRecord, call.region, "snapshot_id", snapshot_id)
-        if image.image_id != besides and image.is_registered
-    ]
-
-
-def delete_snapshot_record(call: OperationCall, snapshot: SnapshotRecord) -> None:
-    """Delete a snapshot: into the Recycle Bin if a rule retains it, else for good."""
-    kept = recycle_bin.on_delete_snapshot(call, snapshot)
-    if kept is None:
-        call.tx.delete(SnapshotRecord, call.region, snapshot.snapshot_id)
-    else:
-        call.tx.put(kept)
-
-
 @operation("ec2", "DeregisterImage")
 def deregister_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
@@ -173,7 +60,7 @@ def deregister_image(call: OperationCall) -> dict[str, Any]:
     results: list[dict[str, str]] = []
     if params.get("DeleteAssociatedSnapshots"):
         results = _delete_associated_snapshots(call, image)
-    call.tx.put(recycle_bin.on_deregister(call, image))
+    call.tx.put(on_deregister(call, image))
     return {"Return": True, "DeleteSnapshotResults": results}
 
 
@@ -204,15 +91,6 @@ def _delete_associated_snapshots(call: OperationCall, image: ImageRecord) -> lis
                 code = "missing-permissions"
         results.append({"SnapshotId": snapshot_id, "ReturnCode": code})
     return results
-
-
-def shown_tags(call: OperationCall, image: ImageRecord) -> Mapping[str, str]:
-    """The tags the caller sees: the owner's, or the caller's own on a shared/public image."""
-    if image.owner_id == call.account_id:
-        return image.tags
-    from .tags import visible_tags
-
-    return visible_tags(call, image.image_id, image.owner_id, image.tags)
 
 
 # -- DescribeImages ------------------------------------------------------------------------------
@@ -304,8 +182,7 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
     image_ids = [normalize_image_id(raw) for raw in params.get("ImageIds") or ()]
     max_results = params.get("MaxResults")
     if image_ids and max_results is not None:
-        raise ServiceError("InvalidParameterCombination",
-                           "The parameter ImageIds cannot be used with the parameter MaxResults")
+        raise Ec2Errors.parameter_combination("ImageIds", "MaxResults")
     check_max_results(max_results, low=1)
     owners = _owner_matcher(call, list(params["Owners"])) if params.get("Owners") else None
     users = (_executable_matcher(call, list(params["ExecutableUsers"]))
@@ -329,8 +206,7 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
     else:
         candidates = list(tx.scan(ImageRecord, region))
 
-    call.authorize("ec2:DescribeImages", "*", lambda: {**call.global_context(),
-                                                       "ec2:Region": region})
+    call.authorize("ec2:DescribeImages", "*", lambda: region_context(call))
     call.dry_run_guard()
 
     include_disabled = bool(params.get("IncludeDisabled"))
@@ -356,28 +232,10 @@ _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "()[] ./-'@_")
 def check_image_name(call: OperationCall, name: str, owner_id: str) -> None:
     """Name syntax (``InvalidAMIName.Malformed``) and uniqueness per owner and region."""
     if not 3 <= len(name) <= 128 or not _NAME_CHARS.issuperset(name):
-        raise ServiceError(
-            "InvalidAMIName.Malformed",
-            "AMI names must be between 3 and 128 characters long, and may contain letters, "
-            "numbers, '(', ')', '.', '-', '/' and '_'",
-        )
+        raise Ec2Errors.malformed_image_name()
     for image in call.tx.find(ImageRecord, call.region, "name", name):
         if image.owner_id == owner_id and image.state != "deregistered":
-            raise ServiceError("InvalidAMIName.Duplicate",
-                               f"AMI name {name} is already in use by AMI {image.image_id}")
-
-
-def requested_tags(call: OperationCall, allowed: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """``TagSpecifications`` of a create call, checked (types, reserved keys, limits)."""
-    from .tags import tags_on_create  # tags imports this module
-
-    return tags_on_create(call, call.params.get("TagSpecifications"), allowed)
-
-
-def authorize_tagging(call: OperationCall, arn: str, tags: dict[str, str], action: str) -> None:
-    from .tags import authorize_tags_on_create
-
-    authorize_tags_on_create(call, arn, tags, action)
+            raise Ec2Errors.duplicate_image_name(name, image.image_id)
 
 
 def _block_devices_from_request(call: OperationCall, mappings: list[dict[str, Any]],
@@ -398,12 +256,10 @@ def _block_devices_from_request(call: OperationCall, mappings: list[dict[str, An
         if snapshot_id is not None:
             snapshot = call.tx.get(SnapshotRecord, call.region, snapshot_id)
             if snapshot is None or snapshot.in_recycle_bin or snapshot.owner_id != owner_id:
-                raise ServiceError("InvalidSnapshot.NotFound",
-                                   f"The snapshot '{snapshot_id}' does not exist.")
+                raise Ec2Errors.snapshot_not_found(snapshot_id)
             size = size if size is not None else snapshot.volume_size
         elif size is None:
-            raise ServiceError("InvalidBlockDeviceMapping",
-                               f"snapshotId or volumeSize must be specified for device {name}")
+            raise Ec2Errors.block_device_without_size(name)
         devices.append(BlockDevice(name, snapshot_id, size, ebs.get("VolumeType", "gp2"),
                                    ebs.get("DeleteOnTermination", True),
                                    bool(ebs.get("Encrypted", False))))
@@ -418,10 +274,10 @@ def _new_image_arn(call: OperationCall) -> str:
 def register_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
     account = call.account_id
-    wanted = requested_tags(call, ("image",))
+    wanted = tags_on_create(call, params.get("TagSpecifications"), ("image",))
     name = params["Name"]
     call.authorize("ec2:RegisterImage", _new_image_arn(call), call.global_context)
-    authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "RegisterImage")
+    authorize_tags_on_create(call, _new_image_arn(call), wanted.get("image", {}), "RegisterImage")
     call.dry_run_guard()
     check_image_name(call, name, account)
     mappings = list(params.get("BlockDeviceMappings") or ())
@@ -431,16 +287,14 @@ def register_image(call: OperationCall) -> dict[str, Any]:
     ebs_devices = [d for d in devices if d.virtual_name is None]
     if location and not ebs_devices:
         root_type = "instance-store"
-        root_name = root_name or "/dev/sda1"
+        root_name = root_name or INSTANCE_STORE_ROOT_DEVICE_NAME
     else:
         if not ebs_devices:
             raise Ec2Errors.missing_parameter("RootDeviceName")
         root_type = "ebs"
         root_name = root_name or ebs_devices[0].device_name
         if not any(d.device_name == root_name and d.snapshot_id for d in ebs_devices):
-            raise ServiceError("InvalidBlockDeviceMapping",
-                               f"The device '{root_name}' is not a valid root device name: it has "
-                               f"no snapshot in the block device mapping.")
+            raise Ec2Errors.invalid_root_device(root_name)
     image = ImageRecord(
         image_id=new_resource_id("ami"),
         region=call.region,
@@ -466,11 +320,6 @@ def register_image(call: OperationCall) -> dict[str, Any]:
     return {"ImageId": image.image_id}
 
 
-def _instance_arn(call: OperationCall, instance_id: str) -> str:
-    region = call.region
-    return f"arn:{partition_of(region)}:ec2:{region}:{call.account_id}:instance/{instance_id}"
-
-
 @operation("ec2", "CreateImage")
 def create_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
@@ -478,18 +327,16 @@ def create_image(call: OperationCall) -> dict[str, Any]:
     instance_id = normalize_instance_id(params["InstanceId"])
     instance = call.tx.get(InstanceRecord, call.region, instance_id)
     if instance is None or instance.owner_id != account:
-        raise ServiceError("InvalidInstanceID.NotFound",
-                           f"The instance ID '{instance_id}' does not exist")
-    wanted = requested_tags(call, ("image", "snapshot"))
-    call.authorize("ec2:CreateImage", _instance_arn(call, instance_id), call.global_context)
-    authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "CreateImage")
-    authorize_tagging(call, snapshot_arn(call.region, "*"), wanted.get("snapshot", {}),
-                      "CreateImage")
+        raise Ec2Errors.instance_not_found([instance_id])
+    wanted = tags_on_create(call, params.get("TagSpecifications"), ("image", "snapshot"))
+    call.authorize("ec2:CreateImage", instance_arn(call.region, account, instance_id),
+                   call.global_context)
+    authorize_tags_on_create(call, _new_image_arn(call), wanted.get("image", {}), "CreateImage")
+    authorize_tags_on_create(call, snapshot_arn(call.region, "*"), wanted.get("snapshot", {}),
+                             "CreateImage")
     call.dry_run_guard()
     if instance.state not in ("running", "stopped", "stopping"):
-        raise ServiceError("IncorrectInstanceState",
-                           f"The instance '{instance_id}' is not in a state from which it can be "
-                           f"imaged.")
+        raise Ec2Errors.instance_not_imageable(instance_id)
     name = params["Name"]
     check_image_name(call, name, account)
     source = call.tx.get(ImageRecord, call.region, instance.image_id)
@@ -498,14 +345,15 @@ def create_image(call: OperationCall) -> dict[str, Any]:
     sizes = {d.device_name: d.volume_size for d in (source.block_devices if source else ())}
     devices = []
     for device_name, volume_id in instance.volumes:
-        size = sizes.get(device_name) or 8
-        snapshot = SnapshotRecord(
-            snapshot_id=new_resource_id("snap"),
+        size = sizes.get(device_name) or DEFAULT_VOLUME_SIZE
+        snapshot = image_snapshot(
+            new_resource_id("snap"),
             region=call.region,
             owner_id=account,
+            image_id=image_id,
+            instance_id=instance_id,
             volume_id=volume_id,
             volume_size=size,
-            description=f"Created by CreateImage({instance_id}) for {image_id}",
             start_time=call.now,
             tags=snapshot_tags,
         )
@@ -545,9 +393,9 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
         raise Ec2Errors.image_unavailable(source_id)
     if source.state == "disabled" and source.owner_id != account:
         raise Ec2Errors.image_not_found([source_id])
-    wanted = requested_tags(call, ("image", "snapshot"))
+    wanted = tags_on_create(call, params.get("TagSpecifications"), ("image", "snapshot"))
     call.authorize("ec2:CopyImage", _new_image_arn(call), call.global_context)
-    authorize_tagging(call, _new_image_arn(call), wanted.get("image", {}), "CopyImage")
+    authorize_tags_on_create(call, _new_image_arn(call), wanted.get("image", {}), "CopyImage")
     call.dry_run_guard()
     name = params["Name"]
     check_image_name(call, name, account)
@@ -559,15 +407,15 @@ def copy_image(call: OperationCall) -> dict[str, Any]:
             devices.append(device)
             continue
         original = call.tx.get(SnapshotRecord, source_region, device.snapshot_id)
-        copy = SnapshotRecord(
-            snapshot_id=new_resource_id("snap"),
+        copy = copied_snapshot(
+            new_resource_id("snap"),
             region=call.region,
             owner_id=account,
-            volume_id="vol-ffffffff",
-            volume_size=device.volume_size or (original.volume_size if original else 8),
-            description=(f"Copied for DestinationAmi {image_id} from SourceAmi {source_id} for "
-                         f"SourceSnapshot {device.snapshot_id}. Task created on "
-                         f"{int(call.now.timestamp() * 1000):,}."),
+            image_id=image_id,
+            source_image_id=source_id,
+            source_snapshot_id=device.snapshot_id,
+            volume_size=device.volume_size or (
+                original.volume_size if original else DEFAULT_VOLUME_SIZE),
             start_time=call.now,
             encrypted=encrypted or device.encrypted,
         )
@@ -656,22 +504,20 @@ def describe_image_attribute(call: OperationCall) -> dict[str, Any]:
     call.dry_run_guard()
     described = _ATTRIBUTES.get(attribute)
     if described is None:
-        raise ServiceError("InvalidRequest", f"The attribute '{attribute}' is not supported.")
+        raise Ec2Errors.unsupported_attribute(attribute)
     member, value = described
     return {"ImageId": image.image_id, member: value(image, call.now)}
 
 
 def _check_account(value: str) -> str:
     if not (len(value) == 12 and value.isdigit()):
-        raise ServiceError("InvalidAMIAttributeItemValue",
-                           f"Invalid attribute item value \"{value}\" for userId item type.")
+        raise Ec2Errors.invalid_attribute_item(value, "userId")
     return value
 
 
 def _check_group(value: str) -> str:
     if value != "all":
-        raise ServiceError("InvalidAMIAttributeItemValue",
-                           f"Invalid attribute item value \"{value}\" for group item type.")
+        raise Ec2Errors.invalid_attribute_item(value, "group")
     return value
 
 
@@ -704,9 +550,7 @@ def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
         updated = updated._replace(description=description)
     if add or remove:
         if image.state == "disabled":
-            raise ServiceError("OperationNotPermitted",
-                               f"The AMI {image.image_id} is disabled. You can't share a disabled "
-                               f"AMI.")
+            raise Ec2Errors.disabled_image_not_shareable(image.image_id)
         shared = list(updated.shared_with)
         public = updated.public
         for entry in add:
@@ -729,8 +573,7 @@ def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
     if params.get("ImdsSupport"):
         value = params["ImdsSupport"]["Value"] if isinstance(params["ImdsSupport"], dict) else None
         if value != "v2.0":
-            raise Ec2Errors.invalid_parameter_value(
-                f"Value ({value}) for parameter imdsSupport is invalid. Expecting v2.0.")
+            raise Ec2Errors.invalid_imds_support(value)
         updated = updated._replace(imds_support=value)
     if updated is image and attribute is None:
         raise Ec2Errors.missing_parameter("Attribute")
@@ -745,7 +588,6 @@ def reset_image_attribute(call: OperationCall) -> dict[str, Any]:
     authorize_image(call, "ec2:ResetImageAttribute", image)
     call.dry_run_guard()
     if params["Attribute"] != "launchPermission":
-        raise ServiceError("InvalidRequest",
-                           f"The attribute '{params['Attribute']}' cannot be reset.")
+        raise Ec2Errors.attribute_not_resettable(params["Attribute"])
     call.tx.put(image._replace(public=False, shared_with=()))
     return {}

@@ -21,8 +21,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..clock import format_iso
+from ..common.arns import instance_arn
+from ..common.authorization import authorize_image, authorize_tags_on_create
+from ..common.filters import compile_filters
+from ..common.iam_context import instance_context, region_context
+from ..common.lookups import find_image, find_instances, instance_listed
+from ..common.pagination import page_size, paged_body
+from ..common.tagging import tags_on_create
 from ..errors import Ec2Errors
-from ..handlers import OperationCall, operation, partition_of
+from ..factory import instance_volumes
+from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, private_ip_for
 from ..models import EMPTY_TAGS, InstanceRecord, freeze_tags
 from ..permissions import ContextValue
@@ -33,9 +41,6 @@ from ..shapes import (
     private_dns_name,
     reservations_to_api,
 )
-from . import resources, tags
-from .filters import compile_filters, paged_body
-from .images import authorize_image, find_image
 
 #: What RunInstances launches without an InstanceType (EC2 API reference: "Default: m1.small").
 DEFAULT_INSTANCE_TYPE = "m1.small"
@@ -60,12 +65,6 @@ _INSTANCE_FILTERS: Mapping[str, Callable[[InstanceRecord], Iterable[str | None]]
 }
 
 
-def _region_context(call: OperationCall) -> dict[str, ContextValue]:
-    context = call.global_context()
-    context["ec2:Region"] = call.region
-    return context
-
-
 # -- DescribeInstances ----------------------------------------------------------------------------
 
 
@@ -75,20 +74,20 @@ def describe_instances(call: OperationCall) -> dict[str, Any]:
     raw_ids = list(params.get("InstanceIds") or ())
     if raw_ids and params.get("MaxResults") is not None:
         raise Ec2Errors.parameter_combination("instancesSet")
-    max_results = resources.page_size(params.get("MaxResults"))
+    max_results = page_size(params.get("MaxResults"))
     matches = compile_filters(params.get("Filters"), _INSTANCE_FILTERS)
     account, now = call.account_id, call.now
     candidates: Iterable[InstanceRecord]
     if raw_ids:
-        candidates = resources.find_instances(call, raw_ids)
+        candidates = find_instances(call, raw_ids)
     else:
         candidates = (
             instance
             for instance in call.tx.find(InstanceRecord, call.region, "owner_id", account)
-            if resources.instance_listed(instance, account, now)
+            if instance_listed(instance, account, now)
         )
     selected = [instance for instance in candidates if matches(instance)]
-    call.authorize("ec2:DescribeInstances", "*", lambda: _region_context(call))
+    call.authorize("ec2:DescribeInstances", "*", lambda: region_context(call))
     call.dry_run_guard()
     return paged_body(params, selected, "Reservations", reservations_to_api, max_results)
 
@@ -105,18 +104,13 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
     min_count, max_count = params["MinCount"], params["MaxCount"]
     for name, value in (("minCount", min_count), ("maxCount", max_count)):
         if value < 1:
-            raise Ec2Errors.invalid_parameter_value(
-                f"Value ({value}) for parameter {name} is invalid. Expected a positive integer."
-            )
+            raise Ec2Errors.count_not_positive(name, value)
     if min_count > max_count:
-        raise Ec2Errors.invalid_parameter_value(
-            f"Value ({max_count}) for parameter maxCount is invalid. "
-            f"Expected a value greater than or equal to minCount."
-        )
+        raise Ec2Errors.max_count_below_min_count(max_count)
     if "ImageId" not in params:
         # Optional in the model (a launch template may name it), required here.
         raise Ec2Errors.missing_parameter("ImageId")
-    wanted_tags = tags.tags_on_create(
+    wanted_tags = tags_on_create(
         call, params.get("TagSpecifications"), ("instance", "volume")
     )
     instance_tags = wanted_tags.get("instance", {})
@@ -126,10 +120,10 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
         raise Ec2Errors.image_not_launchable(image.image_id)
     instance_type = params.get("InstanceType") or DEFAULT_INSTANCE_TYPE
     zone = (params.get("Placement") or {}).get("AvailabilityZone") or f"{region}a"
-    instance_wildcard = f"arn:{partition_of(region)}:ec2:{region}:{account}:instance/*"
+    instance_wildcard = instance_arn(region, account, "*")
 
-    def instance_context() -> dict[str, ContextValue]:
-        context = _region_context(call)
+    def new_instance_context() -> dict[str, ContextValue]:
+        context = region_context(call)
         context.update({
             "ec2:InstanceType": instance_type,
             "ec2:AvailabilityZone": zone,
@@ -145,13 +139,12 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
     # RunInstances is authorized per resource it touches; the image and the new instances are
     # the ones that matter to AMI policies (Service Authorization Reference).
     authorize_image(call, "ec2:RunInstances", image)
-    call.authorize("ec2:RunInstances", instance_wildcard, instance_context)
-    tags.authorize_tags_on_create(call, instance_wildcard, instance_tags, "RunInstances")
+    call.authorize("ec2:RunInstances", instance_wildcard, new_instance_context)
+    authorize_tags_on_create(call, instance_wildcard, instance_tags, "RunInstances")
     call.dry_run_guard()
 
     now = call.now
     reservation_id = new_resource_id("r")
-    ebs_devices = [d for d in image.block_devices if d.snapshot_id and d.virtual_name is None]
     launched = []
     for index in range(max_count):
         instance_id = new_resource_id("i")
@@ -168,7 +161,7 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
             private_ip_address=private_ip_for(instance_id),
             root_device_type=image.root_device_type,
             root_device_name=image.root_device_name,
-            volumes=tuple((d.device_name, new_resource_id("vol")) for d in ebs_devices),
+            volumes=instance_volumes(image),
             reservation_id=reservation_id,
             ami_launch_index=index,
             architecture=image.architecture,
@@ -196,13 +189,13 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
 
 @operation("ec2", "TerminateInstances")
 def terminate_instances(call: OperationCall) -> dict[str, Any]:
-    instances = resources.find_instances(call, list(call.params["InstanceIds"]))
+    instances = find_instances(call, list(call.params["InstanceIds"]))
     region = call.region
     for instance in instances:
         call.authorize(
             "ec2:TerminateInstances",
-            resources.instance_arn(region, instance.owner_id, instance.instance_id),
-            lambda instance=instance: resources.instance_context(call, instance),  # type: ignore[misc]
+            instance_arn(region, instance.owner_id, instance.instance_id),
+            lambda instance=instance: instance_context(call, instance),  # type: ignore[misc]
         )
     call.dry_run_guard()
     now = call.now

@@ -9,7 +9,7 @@ A call is checked in this order: request validation (``ValidationException``, HT
 ``Reason``) -> authorization (``AccessDeniedException``, 403) -> existence
 (``ResourceNotFoundException``, 404, ``RULE_NOT_FOUND``) -> rule state (``ConflictException``,
 409, ``INVALID_RULE_STATE``) -> quotas (``ServiceQuotaExceededException``, 402) -> effect.
-The rules a deleted image or snapshot meets are applied by :mod:`.recycle_bin`.
+The rules a deleted image or snapshot meets are applied by :mod:`botostub_ec2.common.retention`.
 
 Usage::
 
@@ -38,12 +38,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from ..errors import ServiceError
+from ..common.pagination import query_key
+from ..common.retention import rule_lock_state, rule_status
+from ..errors import RbinErrors
 from ..handlers import OperationCall, operation, partition_of
 from ..models import RetentionRuleRecord, freeze_tags
 from ..permissions import ContextValue
-from .filters import query_key
-from .recycle_bin import rule_lock_state, rule_status
 
 SERVICE = "rbin"
 RESOURCE_TYPES = ("EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME")
@@ -68,37 +68,6 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 _rng = random.Random(os.urandom(16))
 
 
-# -- errors ---------------------------------------------------------------------------------------
-
-
-def validation_error(message: str, reason: str = "INVALID_PARAMETER_VALUE") -> ServiceError:
-    return ServiceError("ValidationException", message, 400, extra={"Reason": reason})
-
-
-def rule_not_found(identifier: str) -> ServiceError:
-    return ServiceError(
-        "ResourceNotFoundException",
-        f"Retention rule '{identifier}' does not exist.",
-        404,
-        extra={"Reason": "RULE_NOT_FOUND"},
-    )
-
-
-def invalid_rule_state(message: str) -> ServiceError:
-    return ServiceError("ConflictException", message, 409, extra={"Reason": "INVALID_RULE_STATE"})
-
-
-def quota_exceeded(message: str) -> ServiceError:
-    return ServiceError(
-        "ServiceQuotaExceededException", message, 402, extra={"Reason": "SERVICE_QUOTA_EXCEEDED"}
-    )
-
-
-def access_denied(message: str) -> ServiceError:
-    # rbin models no AccessDeniedException; AWS's JSON services answer denials with it (403).
-    return ServiceError("AccessDeniedException", message, 403)
-
-
 class _Problems:
     """Collects constraint violations and reports them the way AWS's request validation does."""
 
@@ -111,10 +80,8 @@ class _Problems:
         self.items.append(f"Value '{value}' at '{path}' failed to satisfy constraint: {constraint}")
 
     def raise_if_any(self) -> None:
-        count = len(self.items)
-        if count:
-            noun = "error" if count == 1 else "errors"
-            raise validation_error(f"{count} validation {noun} detected: " + "; ".join(self.items))
+        if self.items:
+            raise RbinErrors.constraint_violations(self.items)
 
 
 # -- request validation ---------------------------------------------------------------------------
@@ -207,9 +174,7 @@ def _check_tag_key(problems: _Problems, key: str, path: str) -> None:
 def _reserved_tag_keys(keys: Iterable[str]) -> None:
     for key in keys:
         if key.lower().startswith("aws:"):
-            raise validation_error(
-                f"Tag keys starting with 'aws:' are reserved for system use: {key}"
-            )
+            raise RbinErrors.reserved_tag_key(key)
 
 
 def _check_identifier(problems: _Problems, identifier: str) -> None:
@@ -232,10 +197,7 @@ def _show_list(items: Sequence[Any]) -> str:
 def _retention_within_limits(resource_type: str, days: int) -> None:
     limit = RETENTION_LIMITS[resource_type]
     if days > limit:
-        raise validation_error(
-            f"The retention period for {resource_type} resources must be between 1 and "
-            f"{limit} days."
-        )
+        raise RbinErrors.retention_out_of_range(resource_type, limit)
 
 
 def _pairs(tags: Sequence[Mapping[str, Any]] | None) -> tuple[tuple[str, str | None], ...]:
@@ -252,10 +214,7 @@ def _check_rule_shape(
     exclude_tags: tuple[tuple[str, str | None], ...],
 ) -> None:
     if resource_tags and exclude_tags:
-        raise validation_error(
-            "You can't specify exclusion tags for tag-level retention rules. Specify either "
-            "ResourceTags or ExcludeResourceTags."
-        )
+        raise RbinErrors.exclusions_on_tag_level_rule()
 
 
 # -- authorization --------------------------------------------------------------------------------
@@ -276,10 +235,8 @@ def _authorize(
         return
     assert request is not None
     # The message format of AWS's JSON-protocol services (no EC2 prefix, no encoded blob).
-    raise access_denied(
-        f"User: {call.principal.arn} is not authorized to perform: {action} on resource: "
-        f"{resource} {decision.denial_clause(action)}"
-    )
+    raise RbinErrors.access_denied(call.principal.arn, action, resource,
+                                   decision.denial_clause(action))
 
 
 def _rule_context(call: OperationCall, rule: RetentionRuleRecord | None) -> dict[str, ContextValue]:
@@ -325,7 +282,7 @@ def _authorized_rule(call: OperationCall, action: str, identifier: str) -> Reten
     _authorize(call, action, rule_arn(call, call.account_id, identifier),
                lambda: _rule_context(call, rule))
     if rule is None:
-        raise rule_not_found(identifier)
+        raise RbinErrors.rule_not_found(identifier)
     return rule
 
 
@@ -346,11 +303,7 @@ def _check_tag_pair_quota(
         used = sum(1 for rule in others if pair in rule.resource_tags)
         if used >= MAX_RULES_PER_TAG_PAIR:
             key, value = pair
-            raise quota_exceeded(
-                f"The resource tag {key}={value or ''} is already used by "
-                f"{MAX_RULES_PER_TAG_PAIR} retention rules, the maximum for a tag key and value "
-                f"pair."
-            )
+            raise RbinErrors.tag_pair_used_too_often(key, value, MAX_RULES_PER_TAG_PAIR)
 
 
 def _new_identifier(call: OperationCall) -> str:
@@ -363,14 +316,9 @@ def _new_identifier(call: OperationCall) -> str:
 def _require_unlocked(call: OperationCall, rule: RetentionRuleRecord, verb: str) -> None:
     state = rule_lock_state(rule, call.now)
     if state == "locked":
-        raise invalid_rule_state(
-            f"Retention rule {rule.identifier} is locked and can't be {verb}. Unlock it and wait "
-            f"for the unlock delay period to expire first."
-        )
+        raise RbinErrors.rule_locked(rule.identifier, verb)
     if state == "pending_unlock":
-        raise invalid_rule_state(
-            f"Retention rule {rule.identifier} can't be {verb} during its unlock delay period."
-        )
+        raise RbinErrors.rule_unlocking(rule.identifier, verb)
 
 
 # -- response shapes ------------------------------------------------------------------------------
@@ -451,10 +399,7 @@ def create_rule(call: OperationCall) -> dict[str, Any]:
     exclude_tags = _pairs(params.get("ExcludeResourceTags"))
     _check_rule_shape(resource_tags, exclude_tags)
     if lock is not None and (resource_tags or exclude_tags):
-        raise validation_error(
-            "You can't lock tag-level retention rules, or Region-level retention rules that "
-            "have exclusion tags."
-        )
+        raise RbinErrors.lock_requested_for_unlockable_rule()
     days = period["RetentionPeriodValue"]
     _retention_within_limits(resource_type, days)
     tags = params.get("Tags") or []
@@ -469,14 +414,11 @@ def create_rule(call: OperationCall) -> dict[str, Any]:
 
     existing = _rules_of_owner(call)
     if len(existing) >= MAX_RULES_PER_REGION:
-        raise quota_exceeded(
-            f"You have reached the maximum number of retention rules ({MAX_RULES_PER_REGION}) "
-            f"for this Region."
-        )
+        raise RbinErrors.too_many_rules(MAX_RULES_PER_REGION)
     _check_tag_pair_quota(call, resource_tags)
     rule_tags = {tag["Key"]: tag["Value"] for tag in tags}
     if len(rule_tags) > MAX_RULE_TAGS:
-        raise quota_exceeded(f"A retention rule can have at most {MAX_RULE_TAGS} tags.")
+        raise RbinErrors.too_many_rule_tags(MAX_RULE_TAGS)
 
     options = call.lifecycle
     now = call.now
@@ -570,7 +512,7 @@ def update_rule(call: OperationCall) -> dict[str, Any]:
     problems.raise_if_any()
     rule = _authorized_rule(call, "rbin:UpdateRule", params["Identifier"])
     if "ResourceType" in params and params["ResourceType"] != rule.resource_type:
-        raise validation_error("You can't update a retention rule's resource type after creation.")
+        raise RbinErrors.resource_type_change()
     _require_unlocked(call, rule, "modified")
 
     changes: dict[str, Any] = {}
@@ -611,12 +553,9 @@ def lock_rule(call: OperationCall) -> dict[str, Any]:
     problems.raise_if_any()
     rule = _authorized_rule(call, "rbin:LockRule", params["Identifier"])
     if rule.resource_tags or rule.exclude_resource_tags:
-        raise invalid_rule_state(
-            "You can't lock tag-level retention rules, or Region-level retention rules that "
-            "have exclusion tags."
-        )
+        raise RbinErrors.rule_not_lockable()
     if rule_lock_state(rule, call.now) == "locked":
-        raise invalid_rule_state(f"Retention rule {rule.identifier} is already locked.")
+        raise RbinErrors.rule_already_locked(rule.identifier)
     # "You can't change the unlock delay period after the initial lock": a re-lock keeps it.
     delay = rule.unlock_delay_days
     if delay is None:
@@ -630,7 +569,7 @@ def lock_rule(call: OperationCall) -> dict[str, Any]:
 def unlock_rule(call: OperationCall) -> dict[str, Any]:
     rule = _rule_for(call, "rbin:UnlockRule")
     if rule_lock_state(rule, call.now) != "locked":
-        raise invalid_rule_state(f"Retention rule {rule.identifier} is not locked.")
+        raise RbinErrors.rule_not_locked(rule.identifier)
     assert rule.unlock_delay_days is not None
     unlocking = rule._replace(
         lock_state="pending_unlock",
@@ -648,11 +587,7 @@ def _rule_by_arn(call: OperationCall, action: str, extra_context: Mapping[str, C
     arn = call.params["ResourceArn"]
     match = _RULE_ARN.fullmatch(arn)
     if match is None:
-        raise validation_error(
-            f"1 validation error detected: Value '{arn}' at 'resourceArn' failed to satisfy "
-            f"constraint: Member must satisfy regular expression pattern: "
-            r"^arn:\S+:rbin:[a-z\-0-9]{0,63}:[0-9]{12}:rule/[0-9a-zA-Z]{11}{0,1011}$"
-        )
+        raise RbinErrors.invalid_rule_arn(arn)
     _, region, account, identifier = match.groups()
     rule = _owned_rule(call, identifier)
     if rule is not None and (region != call.region or account != rule.owner_id):
@@ -665,7 +600,7 @@ def _rule_by_arn(call: OperationCall, action: str, extra_context: Mapping[str, C
 
     _authorize(call, action, arn, context)
     if rule is None:
-        raise rule_not_found(identifier)
+        raise RbinErrors.rule_not_found(identifier)
     return rule
 
 
@@ -679,7 +614,7 @@ def tag_resource(call: OperationCall) -> dict[str, Any]:
     rule = _rule_by_arn(call, "rbin:TagResource", _request_tag_context({}, tags))
     merged = {**rule.tags, **{tag["Key"]: tag["Value"] for tag in tags}}
     if len(merged) > MAX_RULE_TAGS:
-        raise quota_exceeded(f"A retention rule can have at most {MAX_RULE_TAGS} tags.")
+        raise RbinErrors.too_many_rule_tags(MAX_RULE_TAGS)
     call.tx.put(rule._replace(tags=freeze_tags(merged)))
     return {}
 
@@ -721,7 +656,7 @@ def _decode_token(token: str, query: str) -> int:
         offset = int(data["o"])
         same = data["q"] == query
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise validation_error("The pagination token is invalid.", "INVALID_PAGE_TOKEN") from exc
+        raise RbinErrors.invalid_page_token() from exc
     if offset < 0 or not same:
-        raise validation_error("The pagination token is invalid.", "INVALID_PAGE_TOKEN")
+        raise RbinErrors.invalid_page_token()
     return offset

@@ -15,20 +15,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..clock import format_iso
+from ..common.arns import snapshot_arn, volume_arn
+from ..common.authorization import authorize_tags_on_create
+from ..common.filters import compile_filters, flag, launch_scope
+from ..common.iam_context import region_context, snapshot_context
+from ..common.lookups import find_snapshot, find_volume, missing_snapshot, snapshot_visible
+from ..common.pagination import page_size, paged_body
+from ..common.snapshot_deletion import delete_snapshot_record, registered_users
+from ..common.tagging import tags_on_create, visible_tags
 from ..errors import Ec2Errors
+from ..factory import DEFAULT_VOLUME_SIZE
 from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_snapshot_id
 from ..models import EMPTY_TAGS, ImageRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
 from ..shapes import snapshot_to_api, tag_list
-from . import resources, tags
-from .filters import compile_filters, flag, launch_scope, paged_body
-from .images import (
-    delete_snapshot_record,
-    registered_users,
-    snapshot_arn,
-    snapshot_context,
-)
 
 _SNAPSHOT_FILTERS: Mapping[str, Callable[[SnapshotRecord], Iterable[str | None]]] = {
     "description": lambda s: (s.description,),
@@ -51,13 +52,13 @@ _SNAPSHOT_FILTERS: Mapping[str, Callable[[SnapshotRecord], Iterable[str | None]]
 def describe_snapshots(call: OperationCall) -> dict[str, Any]:
     params = call.params
     account = call.account_id
-    max_results = resources.page_size(params.get("MaxResults"))
+    max_results = page_size(params.get("MaxResults"))
     snapshot_ids = [normalize_snapshot_id(raw) for raw in params.get("SnapshotIds") or ()]
     owner_ok = _owner_predicate(call, params.get("OwnerIds") or ())
     restorable_ok = _restorable_predicate(call, params.get("RestorableByUserIds") or ())
 
     def shown_tags(snapshot: SnapshotRecord) -> Mapping[str, str]:
-        return tags.visible_tags(call, snapshot.snapshot_id, snapshot.owner_id, snapshot.tags)
+        return visible_tags(call, snapshot.snapshot_id, snapshot.owner_id, snapshot.tags)
 
     matches = compile_filters(params.get("Filters"), _SNAPSHOT_FILTERS, tags=shown_tags)
 
@@ -67,8 +68,8 @@ def describe_snapshots(call: OperationCall) -> dict[str, Any]:
         named = []
         for snapshot_id in dict.fromkeys(snapshot_ids):
             snapshot = call.tx.get(SnapshotRecord, call.region, snapshot_id)
-            if snapshot is None or not resources.snapshot_visible(snapshot, account):
-                raise resources.missing_snapshot(snapshot_id)
+            if snapshot is None or not snapshot_visible(snapshot, account):
+                raise missing_snapshot(snapshot_id)
             named.append(snapshot)
         candidates = named
     elif list(params.get("OwnerIds") or ()) == ["self"]:
@@ -76,22 +77,16 @@ def describe_snapshots(call: OperationCall) -> dict[str, Any]:
     else:
         candidates = call.tx.scan(SnapshotRecord, call.region)
 
-    call.authorize("ec2:DescribeSnapshots", "*", lambda: _region_context(call))
+    call.authorize("ec2:DescribeSnapshots", "*", lambda: region_context(call))
     call.dry_run_guard()
 
     selected = [
         snapshot for snapshot in candidates
-        if resources.snapshot_visible(snapshot, account)
+        if snapshot_visible(snapshot, account)
         and owner_ok(snapshot) and restorable_ok(snapshot) and matches(snapshot)
     ]
     return paged_body(params, selected, "Snapshots", lambda page: [
         snapshot_to_api(snapshot, shown_tags(snapshot)) for snapshot in page], max_results)
-
-
-def _region_context(call: OperationCall) -> dict[str, ContextValue]:
-    context = call.global_context()
-    context["ec2:Region"] = call.region
-    return context
 
 
 def _owner_predicate(
@@ -135,7 +130,7 @@ def _restorable_predicate(
 
 @operation("ec2", "DeleteSnapshot")
 def delete_snapshot(call: OperationCall) -> dict[str, Any]:
-    snapshot = resources.find_snapshot(call, call.params["SnapshotId"])
+    snapshot = find_snapshot(call, call.params["SnapshotId"])
     if snapshot.owner_id != call.account_id:
         # Another account's public or shared snapshot: only its owner can delete it; EC2 answers
         # as if it did not exist for the caller (decision, see docs/fidelity/resources.md).
@@ -159,12 +154,12 @@ def delete_snapshot(call: OperationCall) -> dict[str, Any]:
 @operation("ec2", "CreateSnapshot")
 def create_snapshot(call: OperationCall) -> dict[str, Any]:
     params = call.params
-    wanted_tags = tags.tags_on_create(call, params.get("TagSpecifications"), ("snapshot",))
+    wanted_tags = tags_on_create(call, params.get("TagSpecifications"), ("snapshot",))
     snapshot_tags = wanted_tags.get("snapshot", {})
-    instance, device, volume_id = resources.find_volume(call, params["VolumeId"])
+    instance, device, volume_id = find_volume(call, params["VolumeId"])
     size, encrypted = _volume_shape(call, instance.image_id, device)
     region, account = call.region, call.account_id
-    volume_arn = resources.volume_arn(region, account, volume_id)
+    volume = volume_arn(region, account, volume_id)
 
     def volume_context() -> dict[str, ContextValue]:
         context = call.global_context()
@@ -178,11 +173,11 @@ def create_snapshot(call: OperationCall) -> dict[str, Any]:
         })
         return context
 
-    call.authorize("ec2:CreateSnapshot", volume_arn, volume_context)
+    call.authorize("ec2:CreateSnapshot", volume, volume_context)
     snapshot_id = new_resource_id("snap")
     arn = snapshot_arn(region, snapshot_id)
-    call.authorize("ec2:CreateSnapshot", arn, lambda: _region_context(call))
-    tags.authorize_tags_on_create(call, arn, snapshot_tags, "CreateSnapshot")
+    call.authorize("ec2:CreateSnapshot", arn, lambda: region_context(call))
+    authorize_tags_on_create(call, arn, snapshot_tags, "CreateSnapshot")
     call.dry_run_guard()
 
     now = call.now
@@ -212,5 +207,5 @@ def _volume_shape(call: OperationCall, image_id: str, device: str) -> tuple[int,
     if image is not None:
         for mapping in image.block_devices:
             if mapping.device_name == device and mapping.virtual_name is None:
-                return mapping.volume_size or 8, mapping.encrypted
-    return 8, False
+                return mapping.volume_size or DEFAULT_VOLUME_SIZE, mapping.encrypted
+    return DEFAULT_VOLUME_SIZE, False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import ServiceError
+from ..errors import StsErrors
 from ..handlers import OperationCall, operation
 from ..permissions import decode_authorization_message as decode_authorization_message_token
 
@@ -15,11 +15,6 @@ def get_caller_identity(call: OperationCall) -> dict[str, Any]:
     # Needs no permission: AWS answers it even under an explicit deny.
     principal = call.principal
     return {"UserId": principal.user_id, "Account": principal.account_id, "Arn": principal.arn}
-
-
-#: Message of ``InvalidAuthorizationMessageException`` (no real capture found; see
-#: docs/fidelity/iam.md).
-INVALID_AUTHORIZATION_MESSAGE = "The encoded authorization message is invalid."
 
 
 @operation("sts", "DecodeAuthorizationMessage", write=False)
@@ -33,17 +28,10 @@ def decode_authorization_message(call: OperationCall) -> dict[str, Any]:
     action = "sts:DecodeAuthorizationMessage"
     decision, _ = call.check(action, "*", call.global_context)
     if not decision.allowed:
-        raise ServiceError(
-            "AccessDenied",
-            f"User: {call.principal.arn} is not authorized to perform: {action} "
-            f"{decision.denial_clause(action)}",
-            403,
-        )
+        raise StsErrors.access_denied(call.principal.arn, action, decision.denial_clause(action))
     try:
         document = decode_authorization_message_token(call.params["EncodedMessage"])
     except ValueError:
-        raise ServiceError(
-            "InvalidAuthorizationMessageException", INVALID_AUTHORIZATION_MESSAGE, 400
-        ) from None
+        raise StsErrors.invalid_authorization_message() from None
     # AWS returns the document as compact JSON text.
     return {"DecodedMessage": json.dumps(document, separators=(",", ":"))}

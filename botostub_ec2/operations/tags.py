@@ -1,15 +1,10 @@
-"""CreateTags, DeleteTags, DescribeTags on images, snapshots and instances, and tagging on create.
+"""CreateTags, DeleteTags, DescribeTags on images, snapshots and instances.
 
-The resource type comes from the id prefix (``ami-``, ``snap-``, ``i-``). Rules (evidence in
-docs/fidelity/resources.md):
-
-* keys starting with ``aws:`` (any case) are reserved: ``InvalidParameterValue``; so the Recycle
-  Bin's ``aws:recycle-bin:resource-in-bin`` tag cannot be set or removed by a caller;
-* at most 50 user tags per resource (``aws:`` tags do not count; overwriting a key does not add
-  one): ``TagLimitExceeded``;
-* tagging another account's public or shared image or snapshot succeeds, and those tags are
-  private to the tagging account (:class:`~botostub_ec2.models.AccountTagsRecord`);
-* an image in the Recycle Bin can still be tagged by its owner.
+The resource type comes from the id prefix (``ami-``, ``snap-``, ``i-``). The tag rules (reserved
+``aws:`` keys, the 50-tag limit, an account's private tags on another account's public or shared
+resource) are in :mod:`botostub_ec2.common.tagging`, with the evidence in
+docs/fidelity/resources.md. An image or snapshot in the Recycle Bin can still be tagged by its
+owner.
 
 Usage::
 
@@ -21,64 +16,35 @@ Usage::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ..errors import BotostubError, Ec2Errors, ServiceError
+from ..common.arns import image_arn, instance_arn, snapshot_arn
+from ..common.filters import compile_filters
+from ..common.iam_context import (
+    image_context,
+    instance_context,
+    region_context,
+    snapshot_context,
+    tag_context,
+)
+from ..common.lookups import (
+    find_instances,
+    find_snapshot,
+    instance_listed,
+    is_visible,
+    snapshot_visible,
+)
+from ..common.pagination import check_max_results, paged_body
+from ..common.tagging import check_limit, is_reserved, requested_tags, visible_tags
+from ..errors import Ec2Errors, UnsupportedResourceError
 from ..handlers import OperationCall, operation
 from ..ids import normalize_image_id
-from ..models import (
-    EMPTY_TAGS,
-    AccountTagsRecord,
-    ImageRecord,
-    InstanceRecord,
-    SnapshotRecord,
-    freeze_tags,
-)
+from ..models import AccountTagsRecord, ImageRecord, InstanceRecord, SnapshotRecord, freeze_tags
 from ..permissions import ContextValue
-from . import resources
-from .filters import check_max_results, compile_filters, paged_body
-from .images import image_arn, image_context, is_visible, snapshot_arn, snapshot_context
-
-#: EC2's per-resource limit on user tags ("Each resource can have a maximum of 50 tags").
-MAX_TAGS_PER_RESOURCE = 50
 
 # An id of some EC2 resource kind the stub does not model (vol-, sg-, vpc-...).
 _OTHER_RESOURCE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[0-9a-f]{8,17}")
-
-
-class UnsupportedResourceError(BotostubError):
-    """A tag operation named a kind of EC2 resource the stub does not emulate (a volume, a VPC).
-
-    Raised to the caller, like an unemulated operation, rather than answering something AWS
-    would not answer.
-    """
-
-    def __init__(self, resource_id: str, operation: str) -> None:
-        super().__init__(
-            f"botostub_ec2 does not emulate the resource {resource_id!r} named in {operation}: "
-            f"only images (ami-), snapshots (snap-) and instances (i-) can be tagged."
-        )
-        self.resource_id = resource_id
-
-
-def is_reserved(key: str) -> bool:
-    """Keys with the ``aws:`` prefix, in any letter case, belong to AWS."""
-    return key[:4].lower() == "aws:"
-
-
-def visible_tags(
-    call: OperationCall, resource_id: str, owner_id: str, own_tags: Mapping[str, str]
-) -> Mapping[str, str]:
-    """The tags ``call``'s account sees on a resource: its own set on another account's resource.
-
-    Describe operations showing public or shared images and snapshots use this for ``Tags`` and
-    for ``tag:`` filters.
-    """
-    if owner_id == call.account_id:
-        return own_tags
-    record = call.tx.get(AccountTagsRecord, call.region, f"{call.account_id}/{resource_id}")
-    return record.tags if record is not None else EMPTY_TAGS
 
 
 class Target(NamedTuple):
@@ -104,11 +70,11 @@ def resolve(call: OperationCall, raw_id: str) -> Target:
     if raw_id.startswith("snap-"):
         return _snapshot_target(call, raw_id)
     if raw_id.startswith("i-"):
-        instance = resources.find_instances(call, [raw_id])[0]
+        instance = find_instances(call, [raw_id])[0]
         return Target(
             instance.instance_id, "instance", instance, True,
-            resources.instance_arn(call.region, instance.owner_id, instance.instance_id),
-            lambda: resources.instance_context(call, instance),
+            instance_arn(call.region, instance.owner_id, instance.instance_id),
+            lambda: instance_context(call, instance),
         )
     if _OTHER_RESOURCE_ID.fullmatch(raw_id):
         raise UnsupportedResourceError(raw_id, call.operation)
@@ -135,7 +101,7 @@ def _snapshot_target(call: OperationCall, raw_id: str) -> Target:
     if snapshot is not None and snapshot.in_recycle_bin and snapshot.owner_id == call.account_id:
         pass  # a binned snapshot's tags can still be changed by its owner
     else:
-        snapshot = resources.find_snapshot(call, raw_id)
+        snapshot = find_snapshot(call, raw_id)
     return Target(
         snapshot.snapshot_id, "snapshot", snapshot, snapshot.owner_id == call.account_id,
         snapshot_arn(call.region, snapshot.snapshot_id),
@@ -152,75 +118,6 @@ def store_tags(call: OperationCall, target: Target, tags: Mapping[str, str]) -> 
                                       freeze_tags(tags)))
     else:
         call.tx.delete(AccountTagsRecord, call.region, f"{call.account_id}/{target.resource_id}")
-
-
-def requested_tags(tags: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """A request's ``Tags`` as a dict (later duplicates win), after the key checks EC2 runs."""
-    out: dict[str, str] = {}
-    for tag in tags:
-        key = tag.get("Key", "")
-        if is_reserved(key):
-            raise Ec2Errors.reserved_tag_key(key)
-        value = tag.get("Value")
-        if value is None:
-            raise ServiceError(
-                "InvalidParameterValue", "Tag value cannot be null. Use empty string instead."
-            )
-        out[key] = value
-    return out
-
-
-def check_limit(current: Mapping[str, str], added: Mapping[str, str]) -> dict[str, str]:
-    """``current`` updated with ``added``; ``TagLimitExceeded`` past 50 user tags."""
-    merged = dict(current)
-    merged.update(added)
-    if sum(1 for key in merged if not is_reserved(key)) > MAX_TAGS_PER_RESOURCE:
-        raise Ec2Errors.tag_limit_exceeded()
-    return merged
-
-
-def tag_context(
-    base: Mapping[str, ContextValue], tags: Mapping[str, str], create_action: str | None = None
-) -> dict[str, ContextValue]:
-    """``base`` plus the request-tag keys of ``ec2:CreateTags`` / ``ec2:DeleteTags``."""
-    context = dict(base)
-    for key, value in tags.items():
-        context[f"aws:RequestTag/{key}"] = value
-    context["aws:TagKeys"] = list(tags)
-    if create_action is not None:
-        context["ec2:CreateAction"] = create_action
-    return context
-
-
-def tags_on_create(
-    call: OperationCall, specifications: Sequence[Mapping[str, Any]] | None, allowed: Sequence[str]
-) -> dict[str, dict[str, str]]:
-    """The tags a create call's ``TagSpecifications`` ask for, per resource type.
-
-    Checks the resource types (``'x' is not a valid taggable resource type for this
-    operation.``), the reserved prefix and the 50-tag limit. Authorization of the tagging is
-    :func:`authorize_tags_on_create`, once the created resources' ARNs are known.
-    """
-    wanted: dict[str, dict[str, str]] = {}
-    for spec in specifications or ():
-        resource_type = spec.get("ResourceType", "")
-        if resource_type not in allowed:
-            raise Ec2Errors.invalid_taggable_type(resource_type)
-        tags = requested_tags(spec.get("Tags") or ())
-        wanted[resource_type] = check_limit(wanted.get(resource_type, {}), tags)
-    return wanted
-
-
-def authorize_tags_on_create(
-    call: OperationCall, arn: str, tags: Mapping[str, str], create_action: str
-) -> None:
-    """Tagging on create needs ``ec2:CreateTags`` with ``ec2:CreateAction`` (EC2 User Guide,
-    "Grant permission to tag resources during creation")."""
-    if tags:
-        call.authorize(
-            "ec2:CreateTags", arn,
-            lambda: tag_context(call.global_context(), tags, create_action),
-        )
 
 
 # -- CreateTags -----------------------------------------------------------------------------------
@@ -312,7 +209,7 @@ def describe_tags(call: OperationCall) -> dict[str, Any]:
     max_results = params.get("MaxResults")
     check_max_results(max_results)
     matches = compile_filters(params.get("Filters"), _TAG_FILTERS, tags=TagEntry.as_tags)
-    call.authorize("ec2:DescribeTags", "*", lambda: _region_context(call))
+    call.authorize("ec2:DescribeTags", "*", lambda: region_context(call))
     call.dry_run_guard()
     entries = sorted(
         (entry for entry in _all_tags(call) if matches(entry)),
@@ -325,12 +222,6 @@ def describe_tags(call: OperationCall) -> dict[str, Any]:
     ], max_results)
 
 
-def _region_context(call: OperationCall) -> dict[str, ContextValue]:
-    context = call.global_context()
-    context["ec2:Region"] = call.region
-    return context
-
-
 def _all_tags(call: OperationCall) -> Iterable[TagEntry]:
     """Every tag the caller's account sees: on its resources, and its own on shared ones."""
     tx, region, account, now = call.tx, call.region, call.account_id, call.now
@@ -340,7 +231,7 @@ def _all_tags(call: OperationCall) -> Iterable[TagEntry]:
     for snapshot in tx.find(SnapshotRecord, region, "owner_id", account):
         yield from _entries(snapshot.snapshot_id, "snapshot", snapshot.tags)
     for instance in tx.find(InstanceRecord, region, "owner_id", account):
-        if resources.instance_listed(instance, account, now):
+        if instance_listed(instance, account, now):
             yield from _entries(instance.instance_id, "instance", instance.tags)
     for record in tx.find(AccountTagsRecord, region, "account_id", account):
         resource_id = record.resource_id
@@ -351,7 +242,7 @@ def _all_tags(call: OperationCall) -> Iterable[TagEntry]:
                 yield from _entries(resource_id, "image", record.tags)
         else:
             other = tx.get(SnapshotRecord, region, resource_id)
-            if other is not None and resources.snapshot_visible(other, account):
+            if other is not None and snapshot_visible(other, account):
                 yield from _entries(resource_id, "snapshot", record.tags)
 
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from botostub_ec2 import Ec2Stub
-from botostub_ec2.operations.tags import UnsupportedResourceError
+from botostub_ec2.errors import UnsupportedResourceError
 from botostub_ec2.permissions import as_evaluator
 
 from ..helpers import assert_ec2_error, assert_metadata

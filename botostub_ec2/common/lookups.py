@@ -1,8 +1,9 @@
-"""Lookups shared by the snapshot, instance and tag operations: who sees what, and the checks
-EC2 runs first on an id (syntax, then existence and visibility).
+"""The checks EC2 runs first on an id: its syntax, then existence and visibility to the caller.
 
 Visibility rules (docs/fidelity/resources.md):
 
+* an image is visible to its owner, to everyone when public, and to the accounts it is shared
+  with; a deregistered one (including one in the Recycle Bin) only to its owner;
 * a snapshot is visible to its owner, to everyone when public, and to the accounts it is shared
   with; one in the Recycle Bin is visible to nobody through the EC2 snapshot calls;
 * an instance is visible to its owner only, and a terminated one for an hour after termination
@@ -16,35 +17,54 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..errors import Ec2Errors, ServiceError
-from ..handlers import OperationCall, partition_of
-from ..ids import is_well_formed, normalize_instance_id, normalize_snapshot_id, normalize_volume_id
-from ..models import InstanceRecord, SnapshotRecord
-from ..permissions import ContextValue
-
-#: The largest page EC2 returns; a larger MaxResults is served as this ("if this value is larger
-#: than 1,000, only 1,000 results are returned", DescribeSnapshots documentation).
-MAX_PAGE = 1000
+from ..handlers import OperationCall
+from ..ids import (
+    is_well_formed,
+    normalize_image_id,
+    normalize_instance_id,
+    normalize_snapshot_id,
+    normalize_volume_id,
+)
+from ..models import ImageRecord, InstanceRecord, SnapshotRecord
 
 #: How long a terminated instance is still described (and can still be named by id).
 TERMINATED_VISIBLE_FOR = timedelta(hours=1)
 
 
-def instance_arn(region: str, account_id: str, instance_id: str) -> str:
-    return f"arn:{partition_of(region)}:ec2:{region}:{account_id}:instance/{instance_id}"
+# -- images ---------------------------------------------------------------------------------------
 
 
-def volume_arn(region: str, account_id: str, volume_id: str) -> str:
-    return f"arn:{partition_of(region)}:ec2:{region}:{account_id}:volume/{volume_id}"
+def is_visible(image: ImageRecord, account_id: str) -> bool:
+    """Whether ``account_id`` can see ``image`` at all (owner, public, or shared with it)."""
+    if image.owner_id == account_id:
+        return True
+    if image.state == "deregistered":
+        return False
+    return image.public or account_id in image.shared_with
 
 
-def page_size(value: int | None) -> int | None:
-    """``MaxResults`` of DescribeSnapshots / DescribeInstances: below 5 is an error (the message
-    real DescribeInstances answers), above 1000 is served as 1000."""
-    if value is None:
-        return None
-    if value < 5:
-        raise Ec2Errors.max_results_too_small(value)
-    return min(value, MAX_PAGE)
+def find_image(call: OperationCall, raw_id: str) -> ImageRecord:
+    """Id syntax -> existence and visibility: the first checks of every image operation."""
+    image_id = normalize_image_id(raw_id)
+    image = call.tx.get(ImageRecord, call.region, image_id)
+    if image is None or not is_visible(image, call.account_id):
+        raise Ec2Errors.image_not_found([image_id])
+    if image.state == "deregistered":
+        raise Ec2Errors.image_unavailable(image_id)
+    return image
+
+
+def find_owned_image(call: OperationCall, raw_id: str) -> ImageRecord:
+    """As :func:`find_image`, then ownership (``AuthFailure`` for another account's image)."""
+    image_id = normalize_image_id(raw_id)
+    image = call.tx.get(ImageRecord, call.region, image_id)
+    # The owner's own image is the common case: decide it without the visibility rules.
+    if image is not None and image.owner_id == call.account_id:
+        if image.state == "deregistered":
+            raise Ec2Errors.image_unavailable(image_id)
+        return image
+    image = find_image(call, raw_id)
+    raise Ec2Errors.image_auth_failure(image.image_id)
 
 
 # -- snapshots ------------------------------------------------------------------------------------
@@ -105,23 +125,6 @@ def find_instances(call: OperationCall, raw_ids: list[str]) -> list[InstanceReco
     if missing:
         raise Ec2Errors.instance_not_found(missing)
     return found
-
-
-def instance_context(call: OperationCall, instance: InstanceRecord) -> dict[str, ContextValue]:
-    """IAM condition keys of an instance resource (Service Authorization Reference, a subset)."""
-    context = call.global_context()
-    context.update({
-        "ec2:InstanceID": instance.instance_id,
-        "ec2:InstanceType": instance.instance_type,
-        "ec2:AvailabilityZone": instance.availability_zone or f"{call.region}a",
-        "ec2:RootDeviceType": instance.root_device_type,
-        "ec2:Tenancy": "default",
-        "ec2:Region": call.region,
-    })
-    for key, value in instance.tags.items():
-        context[f"aws:ResourceTag/{key}"] = value
-        context[f"ec2:ResourceTag/{key}"] = value
-    return context
 
 
 # -- volumes --------------------------------------------------------------------------------------

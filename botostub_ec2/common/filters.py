@@ -1,4 +1,4 @@
-"""EC2 ``Filters`` and pagination, shared by every Describe operation.
+"""EC2 ``Filters``, shared by every Describe operation, and EC2's user lists.
 
 EC2 filter semantics: the values of one filter are ORed, filters are ANDed, ``*`` and ``?`` are
 wildcards (``\\*`` and ``\\?`` match them literally), ``tag:<key>`` matches a tag's value,
@@ -8,18 +8,13 @@ wildcards (``\\*`` and ``\\?`` match them literally), ``tag:<key>`` matches a ta
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
-from ..errors import Ec2Errors, ServiceError
+from ..errors import Ec2Errors
 
-T = TypeVar("T")
 #: ``filter name -> function returning the record's values for it`` (strings; booleans as
 #: ``"true"``/``"false"``; ``None`` entries are ignored).
 FilterSpec = Mapping[str, Callable[[Any], Iterable[str | None]]]
@@ -66,14 +61,8 @@ def _check_escapes(value: str) -> None:
     while i != -1:
         following = value[i + 1:i + 2]
         if following not in ("*", "?", "\\"):
-            raise ServiceError(
-                "InvalidParameterValue",
-                f"Invalid filter value: The escape sequence '\\{following}' is invalid")
+            raise Ec2Errors.invalid_filter_escape(following)
         i = value.find("\\", i + 2)
-
-
-def invalid_filter(name: str) -> ServiceError:
-    return ServiceError("InvalidParameterValue", f"The filter '{name}' is invalid")
 
 
 def compile_filters(
@@ -88,12 +77,10 @@ def compile_filters(
         name = entry.get("Name")
         values = list(entry.get("Values") or ())
         if not name:
-            raise ServiceError("InvalidParameterValue", "The filter 'null' is invalid")
+            raise Ec2Errors.invalid_filter("null")
         if not values:
             # EC2 rejects a filter without values.
-            raise ServiceError(
-                "InvalidParameterValue", f"The filter '{name}' is invalid: it has no values"
-            )
+            raise Ec2Errors.filter_without_values(name)
         for value in values:
             _check_escapes(value)
         if name.startswith("tag:"):
@@ -116,7 +103,7 @@ def compile_filters(
         else:
             extract = spec.get(name)
             if extract is None:
-                raise invalid_filter(name)
+                raise Ec2Errors.invalid_filter(name)
 
             def field_check(r: Any, extract: Callable[[Any], Any] = extract,
                             values: list[Any] = values) -> bool:
@@ -130,95 +117,6 @@ def compile_filters(
 
 def flag(value: bool) -> str:
     return "true" if value else "false"
-
-
-# -- pagination ---------------------------------------------------------------------------------
-
-
-def encode_token(offset: int, query: str) -> str:
-    raw = json.dumps({"o": offset, "q": query}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_token(token: str, query: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        offset = int(data["o"])
-        same_query = data["q"] == query
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise invalid_token() from exc
-    if offset < 0 or not same_query:
-        raise invalid_token()
-    return offset
-
-
-def invalid_token() -> ServiceError:
-    return ServiceError(
-        "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
-    )
-
-
-def check_max_results(value: int | None, low: int = 5, high: int = 1000) -> None:
-    """EC2's range check of ``MaxResults`` (message text from a real 2021 answer for ``1``)."""
-    if value is None:
-        return
-    if value < low:
-        raise ServiceError(
-            "InvalidParameterValue",
-            f"Value ( {value} ) for parameter maxResults is invalid. "
-            f"Expecting a value greater than {low}.",
-        )
-    if value > high:
-        raise ServiceError(
-            "InvalidParameterValue",
-            f"Value ( {value} ) for parameter maxResults is invalid. "
-            f"Expecting a value less than {high}.",
-        )
-
-
-def paginate(
-    items: list[T], max_results: int | None, next_token: str | None, query: str
-) -> tuple[list[T], str | None]:
-    """One page of ``items`` (already filtered and ordered) and the token of the next page.
-
-    ``query`` identifies the request (its parameters minus the paging ones): a token only
-    continues the query that issued it.
-    """
-    start = decode_token(next_token, query) if next_token else 0
-    if max_results is None:
-        return items[start:], None
-    end = start + max_results
-    page = items[start:end]
-    return page, encode_token(end, query) if end < len(items) else None
-
-
-def paged_body(
-    params: Mapping[str, Any],
-    items: list[T],
-    key: str,
-    render: Callable[[list[T]], list[Any]] = list,
-    max_results: int | None = None,
-) -> dict[str, Any]:
-    """The response body of a paginated Describe/List call: one page of ``items`` under ``key``
-    (``render`` turns the records of the page into API dicts), and ``NextToken`` if more follow.
-
-    ``max_results`` defaults to the request's ``MaxResults``."""
-    if max_results is None:
-        max_results = params.get("MaxResults")
-    page, token = paginate(items, max_results, params.get("NextToken"),
-                           query_key(params, "MaxResults", "NextToken"))
-    body: dict[str, Any] = {key: render(page)}
-    if token is not None:
-        body["NextToken"] = token
-    return body
-
-
-def query_key(params: Mapping[str, Any], *paging: str) -> str:
-    """A stable identity of a request's parameters, ignoring the paging ones."""
-    rest = {k: v for k, v in params.items() if k not in paging and k != "DryRun"}
-    text = json.dumps(rest, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def launch_scope(account_id: str, users: Iterable[str]) -> tuple[set[str], bool]:
