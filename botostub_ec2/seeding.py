@@ -15,9 +15,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .clock import parse_time
 from .errors import SeedError
+from .factory import (
+    IMAGE_STATES,
+    INSTANCE_STATES,
+    ROOT_DEVICE_NAME,
+    ROOT_DEVICE_TYPES,
+    image_devices,
+    image_snapshot,
+    instance_volumes,
+    owner_alias_for,
+    protection_setting,
+)
 from .ids import new_resource_id, private_ip_for
 from .models import (
-    BlockDevice,
     ImageRecord,
     InstanceRecord,
     SnapshotRecord,
@@ -29,18 +39,6 @@ if TYPE_CHECKING:
     from .clock import Clock
 
 _R = TypeVar("_R", bound=tuple[Any, ...])
-
-IMAGE_STATES = frozenset(
-    {"pending", "available", "invalid", "deregistered", "transient", "failed", "error", "disabled"}
-)
-_PROTECTION_VALUES = frozenset({"disabled", "enabled-without-cooldown", "enabled-with-cooldown"})
-_OWNER_ALIAS_ACCOUNTS = {
-    # Well-known owners of public AMIs, so seeded images look like the real catalogue.
-    "137112412989": "amazon",
-    "801119661308": "amazon",
-    "679593333241": "aws-marketplace",
-}
-
 
 class _StubState:
     """What seeding and inspection need of the stub."""
@@ -94,31 +92,19 @@ class Seeding(_StubState):
             raise SeedError(f"image ids start with 'ami-': {image_id!r}")
         if state not in IMAGE_STATES:
             raise SeedError(f"state must be one of {sorted(IMAGE_STATES)}, got {state!r}")
-        if root_device_type not in ("ebs", "instance-store"):
+        if root_device_type not in ROOT_DEVICE_TYPES:
             raise SeedError(
                 f"root_device_type must be 'ebs' or 'instance-store': {root_device_type!r}")
-        protection = _protection_value(deregistration_protection)
+        protection = protection_setting(deregistration_protection)
         now = self.clock.now()
         created = parse_time(creation_date) if creation_date is not None else now
-
         if root_device_type == "instance-store":
-            if snapshot_ids:
-                raise SeedError("an instance-store image has no EBS snapshots")
-            devices: tuple[BlockDevice, ...] = (
-                BlockDevice("/dev/sdb", None, None, "", False, False, "ephemeral0"),
-            )
-            root_device_name = "/dev/sda1"
-            ids: list[str] = []
+            ids: list[str] = list(snapshot_ids or ())
         else:
             ids = list(snapshot_ids) if snapshot_ids is not None else [
                 new_resource_id("snap") for _ in range(snapshots)
             ]
-            if not ids:
-                raise SeedError("an EBS-backed image needs at least one snapshot")
-            root_device_name = "/dev/xvda"
-            devices = tuple(
-                BlockDevice(_device_name(i), sid, volume_size) for i, sid in enumerate(ids)
-            )
+        root_device_name, devices = image_devices(root_device_type, ids, volume_size)
         record = ImageRecord(
             image_id=image_id,
             region=region,
@@ -134,7 +120,7 @@ class Seeding(_StubState):
             creation_date=created,
             architecture=architecture,
             platform=platform,
-            owner_alias=owner_alias or _OWNER_ALIAS_ACCOUNTS.get(owner_id),
+            owner_alias=owner_alias or owner_alias_for(owner_id),
             tags=freeze_tags(tags),
             deregistration_protection=protection,
             image_type=image_type,
@@ -149,14 +135,10 @@ class Seeding(_StubState):
             for sid in ids:
                 existing = tx.get(SnapshotRecord, region, sid)
                 if existing is None:
-                    tx.put(SnapshotRecord(
-                        snapshot_id=sid,
-                        region=region,
-                        owner_id=owner_id,
-                        volume_id=new_resource_id("vol"),
-                        volume_size=volume_size,
-                        description=f"Created by CreateImage({source}) for {image_id}",
-                        start_time=created,
+                    tx.put(image_snapshot(
+                        sid, region=region, owner_id=owner_id, image_id=image_id,
+                        instance_id=source, volume_id=new_resource_id("vol"),
+                        volume_size=volume_size, start_time=created,
                         owner_alias=record.owner_alias,
                     ))
                 elif existing.owner_id != owner_id:
@@ -199,7 +181,7 @@ class Seeding(_StubState):
             start_time=parse_time(start_time) if start_time else self.clock.now(),
             encrypted=encrypted,
             tags=freeze_tags(tags),
-            owner_alias=_OWNER_ALIAS_ACCOUNTS.get(owner_id),
+            owner_alias=owner_alias_for(owner_id),
             public=public,
             shared_with=tuple(shared_with),
         )
@@ -230,19 +212,11 @@ class Seeding(_StubState):
         of the stub clock, as in EC2.
         """
         region = region or self.region
-        if state not in ("pending", "running", "shutting-down", "terminated", "stopping",
-                         "stopped"):
+        if state not in INSTANCE_STATES:
             raise SeedError(f"not an instance state: {state!r}")
         now = self.clock.now()
         with self.backend.transaction() as tx:
             image = tx.get(ImageRecord, region, image_id)
-            if image is None:
-                volumes: tuple[tuple[str, str], ...] = (("/dev/xvda", new_resource_id("vol")),)
-            else:
-                volumes = tuple(
-                    (d.device_name, new_resource_id("vol"))
-                    for d in image.block_devices if d.snapshot_id and d.virtual_name is None
-                )
             new_id = instance_id or new_resource_id("i")
             record = InstanceRecord(
                 instance_id=new_id,
@@ -255,8 +229,8 @@ class Seeding(_StubState):
                 tags=freeze_tags(tags),
                 availability_zone=f"{region}a",
                 root_device_type=image.root_device_type if image else "ebs",
-                root_device_name=image.root_device_name if image else "/dev/xvda",
-                volumes=volumes,
+                root_device_name=image.root_device_name if image else ROOT_DEVICE_NAME,
+                volumes=instance_volumes(image),
                 private_ip_address=private_ip_for(new_id),
                 architecture=image.architecture if image else "x86_64",
                 platform=image.platform if image else None,
@@ -309,17 +283,3 @@ class Inspection(_StubState):
                     return found
         return None
 
-
-def _protection_value(value: bool | str) -> str:
-    if value is True:
-        return "enabled-without-cooldown"
-    if value is False:
-        return "disabled"
-    if value not in _PROTECTION_VALUES:
-        raise SeedError(f"deregistration_protection must be a bool or one of "
-                        f"{sorted(_PROTECTION_VALUES)}, got {value!r}")
-    return value
-
-
-def _device_name(index: int) -> str:
-    return "/dev/xvda" if index == 0 else f"/dev/sd{chr(ord('b') + index - 1)}"
