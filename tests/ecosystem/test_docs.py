@@ -10,6 +10,9 @@
 * A block preceded (on the line right before its fence) by ``<!-- run-as: pytest -->`` is a test
   file: it runs through ``pytester`` with this package's pytest plugin, so it gets the plugin's
   fixtures (``ec2_stub``, ``ec2_client``...) and its tests must pass.
+* A block preceded by ``<!-- run-as: module NAME -->`` is the source of a module ``NAME``: it
+  is not run by itself; the page's ``run-as: pytest`` blocks run in a separate process with it
+  importable (so what it registers cannot leak into this process).
 * A block preceded by ``<!-- not-run: reason -->`` is not run; it is reported as skipped with its
   reason, and such marks are kept rare.
 
@@ -121,6 +124,9 @@ def test_snippet(block: Block, request: pytest.FixtureRequest) -> None:
         assert block.mark_value, f"{block.where}: a not-run mark needs a reason"
         pytest.skip(f"not-run ({block.where}): {block.mark_value}")
     _skip_missing_requirements(block.code)
+    if block.mark == "run-as" and block.mark_value.startswith("module "):
+        compile(block.code, block.where, "exec")  # run by the page's test blocks
+        return
     try:
         if block.mark == "run-as":
             _run_as_test_file(block, request.getfixturevalue("pytester"))
@@ -142,8 +148,15 @@ def _run_as_test_file(block: Block, pytester: pytest.Pytester) -> None:
     """The block is a test module: run it with the plugin's fixtures; its tests must pass."""
     assert block.mark_value == "pytest", f"{block.where}: unknown run-as {block.mark_value!r}"
     compile(block.code, block.where, "exec")  # a syntax error names the page, not a temp file
+    modules = {b.mark_value.split(None, 1)[1]: b.code for b in blocks(block.page)
+               if b.mark == "run-as" and b.mark_value.startswith("module ")}
+    if modules:
+        pytester.makepyfile(**modules)
     pytester.makepyfile(**{f"test_{block.page.stem.lower()}_{block.line}": block.code})
-    result = pytester.runpytest("-p", "no:cacheprovider", "-q")
+    if modules:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    else:
+        result = pytester.runpytest("-p", "no:cacheprovider", "-q")
     outcomes = result.parseoutcomes()
     assert result.ret == 0, "\n".join(result.outlines)
     assert outcomes.get("passed", 0) >= 1 and not outcomes.get("skipped"), outcomes
