@@ -98,6 +98,7 @@ class StubSettings:
         passthrough: Any,
         clock: Any,
         share_models: Any,
+        owner: object = None,
     ) -> None:
         self.account_id = check_account_id(account_id)
         self.region = check_region(region)
@@ -109,7 +110,7 @@ class StubSettings:
             share_models = _env_flag("BOTOSTUB_EC2_SHARE_MODELS", True)
         self.share_models = check_flag(share_models, "share_models")
         try:
-            self.env = CallEnvironment(check_clock(clock), evaluator, LifecycleOptions())
+            self.env = CallEnvironment(check_clock(clock), evaluator, LifecycleOptions(), owner)
         except TypeError as exc:
             raise ConfigurationError(f"evaluator: {exc}") from None
 

@@ -120,8 +120,7 @@ class Ec2Stub(Seeding, Inspection):
         self._settings = StubSettings(
             account_id=account_id, region=region, evaluator=evaluator, principal=principal,
             principals=principals, passthrough=passthrough, clock=clock,
-            share_models=share_models)
-        self._settings.env._stub = self  # for the deprecated OperationCall.stub
+            share_models=share_models, owner=self)
         self._handlers = HandlerTable()
         self._faults = FaultList()
         self._engine = Engine(check_backend(backend), strict_default(strict), CallLog(call_log))

@@ -294,48 +294,19 @@ class SqliteBackend:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _retry(self, conn: sqlite3.Connection, sql: str) -> None:
-        """Run ``sql`` (BEGIN/COMMIT), waiting while other connections hold the lock."""
-        deadline = 0.0
-        delay = 0.0002
-        while True:
-            try:
-                conn.execute(sql)
-                if sql == "BEGIN":
-                    try:
-                        # Take the read snapshot now, while a busy database can be waited for.
-                        conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone()
-                    except BaseException:
-                        conn.execute("ROLLBACK")
-                        raise
-                return
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc):
-                    raise
-                now = time.monotonic()
-                if not deadline:
-                    deadline = now + self.timeout
-                elif now >= deadline:
-                    raise BackendBusyError(
-                        f"the state database {self.path!r} stayed locked by other writers for "
-                        f"{self.timeout:g} s (SqliteBackend(timeout=...) sets the limit)"
-                    ) from exc
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.01)
-
     # -- schema -----------------------------------------------------------------------------
 
     def _open_database(self) -> None:
         try:
             conn = self._connection().conn
             self._set_wal(conn)
-            self._retry(conn, "BEGIN IMMEDIATE")
+            _run_when_free(conn, "BEGIN IMMEDIATE", self.path, self.timeout)
             try:
                 self._check_schema(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._retry(conn, "COMMIT")
+            _run_when_free(conn, "COMMIT", self.path, self.timeout)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise BackendSchemaError(
@@ -606,35 +577,69 @@ class SqliteBackend:
 
     def check_integrity(self) -> list[str]:
         """Problems found (empty when healthy): SQLite's own check, then every index entry."""
-        problems: list[str] = []
         with self.transaction() as tx:
-            conn = tx._conn
-            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-            if result != ["ok"]:
-                problems.extend(f"sqlite: {line}" for line in result)
-            kinds = {kind_name(kind): kind for kind in INDEXES}
-            for kind_id, name in conn.execute("SELECT id, name FROM kinds").fetchall():
-                kind = kinds.get(name)
-                if kind is None:
-                    continue
-                info = self._kind(conn, kind, True)
-                assert info is not None
-                expected = set()
-                for rid, slot, data in conn.execute(
-                        "SELECT r.id, r.slot, r.data FROM records r JOIN regions g "
-                        "ON g.id = r.slot WHERE g.kind = ?", (kind_id,)):
-                    record = info.codec.loads(data)
-                    for index_id, _, spec in info.indexes:
-                        for value in spec.values(record):
-                            expected.add((index_id, slot, value, rid))
-                actual = set(conn.execute(
-                    "SELECT e.idx, e.slot, e.value, e.record FROM entries e JOIN indexes i "
-                    "ON i.id = e.idx WHERE i.kind = ?", (kind_id,)).fetchall())
-                for entry in sorted(expected - actual):
-                    problems.append(f"{name}: missing index entry {entry}")
-                for entry in sorted(actual - expected):
-                    problems.append(f"{name}: stale index entry {entry}")
-        return problems
+            return _integrity_problems(self, tx._conn)
+
+
+def _integrity_problems(backend: SqliteBackend, conn: sqlite3.Connection) -> list[str]:
+    """SQLite's own integrity check, then every index entry against the records it indexes."""
+    problems: list[str] = []
+    result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    if result != ["ok"]:
+        problems.extend(f"sqlite: {line}" for line in result)
+    kinds = {kind_name(kind): kind for kind in INDEXES}
+    for kind_id, name in conn.execute("SELECT id, name FROM kinds").fetchall():
+        kind = kinds.get(name)
+        if kind is None:
+            continue
+        info = backend._kind(conn, kind, True)
+        assert info is not None
+        expected = set()
+        for rid, slot, data in conn.execute(
+                "SELECT r.id, r.slot, r.data FROM records r JOIN regions g "
+                "ON g.id = r.slot WHERE g.kind = ?", (kind_id,)):
+            record = info.codec.loads(data)
+            for index_id, _, spec in info.indexes:
+                for value in spec.values(record):
+                    expected.add((index_id, slot, value, rid))
+        actual = set(conn.execute(
+            "SELECT e.idx, e.slot, e.value, e.record FROM entries e JOIN indexes i "
+            "ON i.id = e.idx WHERE i.kind = ?", (kind_id,)).fetchall())
+        for entry in sorted(expected - actual):
+            problems.append(f"{name}: missing index entry {entry}")
+        for entry in sorted(actual - expected):
+            problems.append(f"{name}: stale index entry {entry}")
+    return problems
+
+
+def _run_when_free(conn: sqlite3.Connection, sql: str, path: str, timeout: float) -> None:
+    """Run ``sql`` (BEGIN/COMMIT), waiting while other connections hold the lock."""
+    deadline = 0.0
+    delay = 0.0002
+    while True:
+        try:
+            conn.execute(sql)
+            if sql == "BEGIN":
+                try:
+                    # Take the read snapshot now, while a busy database can be waited for.
+                    conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone()
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            now = time.monotonic()
+            if not deadline:
+                deadline = now + timeout
+            elif now >= deadline:
+                raise BackendBusyError(
+                    f"the state database {path!r} stayed locked by other writers for "
+                    f"{timeout:g} s (SqliteBackend(timeout=...) sets the limit)"
+                ) from exc
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.01)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -692,12 +697,12 @@ class _SqliteTransaction:
         if self._write:
             acquire(backend._write_gate)
             try:
-                backend._retry(conn, "BEGIN IMMEDIATE")
+                _run_when_free(conn, "BEGIN IMMEDIATE", backend.path, backend.timeout)
             except BaseException:
                 backend._write_gate.release()
                 raise
         else:
-            backend._retry(conn, "BEGIN")
+            _run_when_free(conn, "BEGIN", backend.path, backend.timeout)
         holder.depth = 1
         holder.write = self._write
         try:
@@ -732,7 +737,7 @@ class _SqliteTransaction:
         committed = False
         try:
             if exc_type is None:
-                self._backend._retry(conn, "COMMIT")
+                _run_when_free(conn, "COMMIT", self._backend.path, self._backend.timeout)
                 committed = True
             elif conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -175,12 +175,8 @@ class Boom(Exception):
     """Raised inside a transaction to make it roll back."""
 
 
-class BackendConformance:
-    """Tests every backend must pass. Subclass it with a ``backend`` fixture (see module doc)."""
-
-    @pytest.fixture
-    def backend(self) -> Iterator[StateBackend]:
-        raise NotImplementedError("give your BackendConformance subclass a backend fixture")
+class StorageConformance:
+    """Reading and writing records: get, put, delete, scan, find, regions."""
 
     # -- get / put / delete -----------------------------------------------------------------
 
@@ -391,6 +387,11 @@ class BackendConformance:
         with backend.transaction(write=False) as tx:
             assert tx.regions(ImageRecord) == [REGION]
 
+
+
+class TransactionConformance:
+    """Transactions: atomicity, isolation, kinds registered at runtime, checkpoints."""
+
     # -- atomicity and isolation --------------------------------------------------------------
 
     def test_exception_rolls_back_every_write(self, backend: StateBackend) -> None:
@@ -590,6 +591,11 @@ class BackendConformance:
         checkpointing.discard_state(second)  # unknown: ignored
         checkpointing.discard_state(first)
 
+
+
+class EndToEndConformance:
+    """DeregisterImage through boto3, so every operation answers the same on every backend."""
+
     # -- end to end through boto3 ---------------------------------------------------------------
 
     @pytest.fixture
@@ -716,3 +722,11 @@ class BackendConformance:
             stub.restore(baseline)
             assert self._state(stub) == before
         baseline.discard()
+
+
+class BackendConformance(StorageConformance, TransactionConformance, EndToEndConformance):
+    """Tests every backend must pass. Subclass it with a ``backend`` fixture (see module doc)."""
+
+    @pytest.fixture
+    def backend(self) -> Iterator[StateBackend]:
+        raise NotImplementedError("give your BackendConformance subclass a backend fixture")
