@@ -51,7 +51,10 @@ class MemoryBackend:
     def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         if self._closed:
             raise BackendClosedError("MemoryBackend is closed")
-        return _MemoryTransaction(self, write)
+        # Built without __init__'s frame: every call opens one (docs/performance.md).
+        tx = _new_transaction(_MemoryTransaction)
+        tx._backend, tx._write, tx._undo = self, write, None
+        return tx
 
     def close(self) -> None:
         with self._lock:
@@ -178,6 +181,7 @@ class MemoryBackend:
 
 
 _NO_INDEXES: dict[str, Any] = {}
+_new_transaction = object.__new__
 
 # An index maps a value to the key of the one record holding it (a str: most values, such as
 # names and snapshot ids, belong to a single record, and a 1-entry dict per value would cost
@@ -293,7 +297,12 @@ class _MemoryTransaction:
                 "put() in a read-only transaction (transaction(write=False))")
         kind, region, key = type(record), record.region, record.key
         backend = self._backend
-        rows = backend._rows(kind, region)
+        # The common case written out (a put runs on every write call): table and index plan
+        # exist already. _rows and _indexed create them otherwise.
+        table = backend._tables.get(kind)
+        rows = table.get(region) if table is not None else None
+        if rows is None:
+            rows = backend._rows(kind, region)
         current = rows.get(key)
         undo = self._undo
         if undo is None:
@@ -302,7 +311,9 @@ class _MemoryTransaction:
         if slot not in undo:
             undo[slot] = current
         rows[key] = record
-        plan = backend._indexed(kind)
+        plan = _plan(kind)
+        if backend._built_plans.get(kind) is not plan:
+            backend._indexed(kind)
         if plan:
             backend._reindex(kind, region, key, current, record, plan)
 
