@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 
-def test_import_does_not_load_operations_wrapt_or_sqlite():
+def test_import_does_not_load_operations_their_helpers_wrapt_or_sqlite():
     code = (
         "import sys, boto3; before = set(sys.modules); import botostub_ec2; "
         "new = set(sys.modules) - before; "
         "print(sorted(m for m in new if m.startswith(('wrapt', 'asyncio', 'sqlite3', "
-        "'botostub_ec2.operations.', 'botostub_ec2.iam'))))"
+        "'botostub_ec2.operations.', 'botostub_ec2.common', 'botostub_ec2.iam'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
