@@ -15,6 +15,7 @@ from ..handlers import OperationCall
 from ..models import ImageRecord, InstanceRecord, SnapshotRecord
 from ..permissions import ContextValue
 from .arns import volume_arn
+from .tagging import visible_tags
 
 #: Owner aliases AWS uses as the value of ``ec2:Owner`` instead of an account id.
 _OWNER_ALIASES = frozenset({"amazon", "aws-marketplace"})
@@ -40,7 +41,13 @@ def region_context(call: OperationCall) -> dict[str, ContextValue]:
 
 
 def image_context(call: OperationCall, image: ImageRecord) -> dict[str, ContextValue]:
-    """IAM condition keys of an image-resource action (Service Authorization Reference)."""
+    """IAM condition keys of an image-resource action (Service Authorization Reference).
+
+    The resource tags are those the caller can see: another account's tags on a public or shared
+    image are private to it (EC2 User Guide: tags on a public or shared resource "are available
+    only to your AWS account"), so neither the evaluator nor an authorization message the caller
+    can decode sees them (docs/fidelity/iam.md, "Resource tags of another account's resource").
+    """
     context = call.global_context()
     context.update({
         "ec2:ImageID": image.image_id,
@@ -51,7 +58,7 @@ def image_context(call: OperationCall, image: ImageRecord) -> dict[str, ContextV
         "ec2:Region": call.region,
         "aws:ResourceAccount": image.owner_id,
     })
-    for key, value in image.tags.items():
+    for key, value in visible_tags(call, image.image_id, image.owner_id, image.tags).items():
         context[f"aws:ResourceTag/{key}"] = value
         context[f"ec2:ResourceTag/{key}"] = value
     return context
@@ -70,7 +77,8 @@ def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str,
     })
     if snapshot.start_time is not None:
         context["ec2:SnapshotTime"] = format_iso(snapshot.start_time)
-    for key, value in snapshot.tags.items():
+    tags = visible_tags(call, snapshot.snapshot_id, snapshot.owner_id, snapshot.tags)
+    for key, value in tags.items():
         context[f"aws:ResourceTag/{key}"] = value
         context[f"ec2:ResourceTag/{key}"] = value
     return context
