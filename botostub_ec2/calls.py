@@ -12,15 +12,20 @@ if TYPE_CHECKING:
     from .handlers import OperationCall
 
 
+#: How many calls a stub keeps by default: enough for any test to inspect, and a bound for a
+#: notebook or soak run that makes millions (each kept call holds its parameters, ~0.5 KB).
+DEFAULT_LIMIT = 10_000
+
+
 class CallLog:
     """The calls of one stub, kept as the engine finished them (appending is all a call pays).
 
-    :param limit: keep only the newest ``limit`` calls (None: keep every call).
+    :param limit: keep only the newest ``limit`` calls (None: keep every call; 0: keep none).
     """
 
     __slots__ = ("_entries", "append", "limit")
 
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                                   or limit < 0):
             raise ConfigurationError(f"call_log must be None or a count of calls >= 0, "

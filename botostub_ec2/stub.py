@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from . import activation, checkpoints, hooks
 from .backends import StateBackend
+from .calls import DEFAULT_LIMIT as DEFAULT_CALL_LOG
 from .calls import CallLog
 from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock
@@ -93,7 +94,8 @@ class Ec2Stub(Seeding, Inspection):
         (default: the sleeps are skipped and listed in :attr:`retry_delays`).
     :param share_models: while active process-wide, let new sessions share parsed service models
         (:mod:`botostub_ec2.model_cache`). Default: on, unless ``BOTOSTUB_EC2_SHARE_MODELS=0``.
-    :param call_log: keep only the newest ``call_log`` calls in :attr:`calls` (default: all).
+    :param call_log: keep only the newest ``call_log`` calls in :attr:`calls` (default 10,000;
+        ``None`` keeps every call, ``0`` none).
 
     ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
     where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
@@ -115,7 +117,7 @@ class Ec2Stub(Seeding, Inspection):
         wire: bool = False,
         real_retry_delays: bool = False,
         share_models: bool | None = None,
-        call_log: int | None = None,
+        call_log: int | None = DEFAULT_CALL_LOG,
     ) -> None:
         self._settings = StubSettings(
             account_id=account_id, region=region, evaluator=evaluator, principal=principal,
@@ -415,7 +417,7 @@ class Ec2Stub(Seeding, Inspection):
 
     @property
     def calls(self) -> list[Call]:
-        """Every call answered so far, oldest first (a copy; ``call_log`` bounds it)."""
+        """The calls answered so far, oldest first (a copy): the newest ``call_log`` ones."""
         return self._engine.log.records()
 
     def reset_calls(self) -> None:
