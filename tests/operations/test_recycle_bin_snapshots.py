@@ -12,7 +12,7 @@ from dateutil.tz import tzutc
 from botostub_ec2 import AuthorizationRequest, CallableEvaluator, Decision, Ec2Stub
 
 from .conftest import OTHER_ACCOUNT, assert_error, body, client_error
-from .test_recycle_bin_images import make_rule, tags
+from .test_recycle_bin import make_rule, tags
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

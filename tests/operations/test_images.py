@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from botostub_ec2 import DenyAll
 
-from .helpers import assert_ec2_error, assert_metadata
+from ..helpers import assert_ec2_error, assert_metadata
 
 ME, OTHER, AMAZON = "123456789012", "210987654321", "137112412989"
 

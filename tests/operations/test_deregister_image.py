@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from botostub_ec2 import Decision, DenyAll, Ec2Stub
 from botostub_ec2.permissions import AuthorizationRequest, decode_authorization_message
 
-from .helpers import assert_ec2_error, assert_metadata
+from ..helpers import assert_ec2_error, assert_metadata
 
 OTHER = "210987654321"
 
