@@ -12,7 +12,6 @@ import boto3
 import botocore.session
 import pytest
 from botocore import credentials as botocore_credentials
-from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ParamValidationError
 
@@ -25,23 +24,9 @@ from botostub_ec2 import (
     stub_for,
 )
 
+from .helpers import NetworkAttempt, guard_network
+
 ORIGINAL_MAKE_API_CALL = BaseClient.__dict__["_make_api_call"]
-
-
-class NetworkAttempt(Exception):
-    """Raised by a before-send hook: the call would have left the process."""
-
-
-def guard_network(client: Any) -> list[str]:
-    """Make ``client`` record and refuse any request that reaches before-send."""
-    attempts: list[str] = []
-
-    def before_send(request: Any, **kwargs: Any) -> AWSResponse:
-        attempts.append(request.url)
-        raise NetworkAttempt(request.url)
-
-    client.meta.events.register("before-send", before_send)
-    return attempts
 
 
 def deregister(client: Any, image_id: str) -> bool:

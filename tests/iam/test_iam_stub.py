@@ -11,10 +11,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import ParamValidationError
 
 from botostub_ec2 import Ec2Stub, IamIdentity, IamPolicyEvaluator, Principal
 from botostub_ec2.permissions import decode_authorization_message
+
+from ..helpers import error_response
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -59,12 +61,6 @@ def client(service: str, key: str = "AKIAALICE") -> Any:
 def make_stub(evaluator: IamPolicyEvaluator, **kw: Any) -> Ec2Stub:
     return Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=ALICE, principals=KEYS,
                    strict=True, **kw)
-
-
-def failure(call: Any, **params: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response  # type: ignore[no-any-return]
 
 
 def decoded(message: str) -> dict[str, Any]:
@@ -128,7 +124,7 @@ def test_unauthorized_operation_message_variants(options: dict[str, Any], clause
     stub = make_stub(_evaluator(options))
     image = stub.add_image()
     with stub:
-        response = failure(client("ec2").deregister_image, ImageId=image.image_id)
+        response = error_response(client("ec2").deregister_image, ImageId=image.image_id)
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert response["ResponseMetadata"]["RequestId"]
@@ -149,7 +145,7 @@ def test_explicit_deny_decodes_with_the_matched_statement() -> None:
         sid="NoProd", StringEquals={"aws:ResourceTag/env": "prod"}))]))
     image = stub.add_image(tags={"env": "prod"})
     with stub:
-        message = failure(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
+        message = error_response(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
             "Message"]
     document = decoded(message)
     [matched] = document["matchedStatements"]["items"]
@@ -186,7 +182,7 @@ def test_group_policy_deny_lists_the_group() -> None:
     stub = make_stub(evaluator)
     image = stub.add_image()
     with stub:
-        message = failure(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
+        message = error_response(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
             "Message"]
     [matched] = decoded(message)["matchedStatements"]["items"]
     assert matched["principals"] == {"items": []}
@@ -201,7 +197,8 @@ def test_dry_run_allowed_is_dry_run_operation() -> None:
     stub = make_stub(IamPolicyEvaluator([policy(allow())]))
     image = stub.add_image()
     with stub:
-        response = failure(client("ec2").deregister_image, ImageId=image.image_id, DryRun=True)
+        response = error_response(client("ec2").deregister_image, ImageId=image.image_id,
+                                  DryRun=True)
     assert response["Error"] == {"Code": "DryRunOperation",
                                  "Message": "Request would have succeeded, but DryRun flag is set."}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 412
@@ -213,7 +210,8 @@ def test_dry_run_denied_is_unauthorized_operation() -> None:
         Bool={"aws:SecureTransport": "true"}))]))
     image = stub.add_image()
     with stub:
-        response = failure(client("ec2").deregister_image, ImageId=image.image_id, DryRun=True)
+        response = error_response(client("ec2").deregister_image, ImageId=image.image_id,
+                                  DryRun=True)
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert "with an explicit deny in an identity-based policy" in response["Error"]["Message"]
@@ -283,7 +281,7 @@ def test_two_access_keys_act_as_two_identities() -> None:
     first = stub.add_image()
     second = stub.add_image()
     with stub:
-        carol = failure(client("ec2", "AKIACAROL").deregister_image, ImageId=first.image_id)
+        carol = error_response(client("ec2", "AKIACAROL").deregister_image, ImageId=first.image_id)
         client("ec2", "AKIAALICE").deregister_image(ImageId=second.image_id)
     assert f"User: {CAROL} is not authorized" in carol["Error"]["Message"]
     assert stub.image(first.image_id).state == "available"
@@ -297,7 +295,7 @@ def test_one_policy_set_distinguishes_callers_by_condition_keys() -> None:
     stub = make_stub(evaluator)
     image = stub.add_image()
     with stub:
-        failure(client("ec2", "AKIACAROL").deregister_image, ImageId=image.image_id)
+        error_response(client("ec2", "AKIACAROL").deregister_image, ImageId=image.image_id)
         client("ec2", "AKIAALICE").deregister_image(ImageId=image.image_id)
 
 
@@ -307,8 +305,9 @@ def test_the_principals_account_decides_ownership() -> None:
     private = stub.add_image()
     shared = stub.add_image(shared_with=[OTHER_ACCOUNT])
     with stub:
-        not_found = failure(client("ec2", "AKIABOB").deregister_image, ImageId=private.image_id)
-        not_owner = failure(client("ec2", "AKIABOB").deregister_image, ImageId=shared.image_id)
+        bob = client("ec2", "AKIABOB")
+        not_found = error_response(bob.deregister_image, ImageId=private.image_id)
+        not_owner = error_response(bob.deregister_image, ImageId=shared.image_id)
     assert not_found["Error"]["Code"] == "InvalidAMIID.NotFound"
     assert not_owner["Error"]["Code"] == "AuthFailure"
 
@@ -337,7 +336,7 @@ def test_resource_tags_principal_tags_and_abac() -> None:
     with stub:
         ec2 = client("ec2")
         ec2.deregister_image(ImageId=ours.image_id)
-        failure(ec2.deregister_image, ImageId=theirs.image_id)
+        error_response(ec2.deregister_image, ImageId=theirs.image_id)
 
 
 @pytest.mark.parametrize(("condition", "allowed"), [
@@ -359,7 +358,7 @@ def test_image_condition_keys(condition: dict[str, Any], allowed: bool) -> None:
         if allowed:
             client("ec2").deregister_image(ImageId=image.image_id)
         else:
-            failure(client("ec2").deregister_image, ImageId=image.image_id)
+            error_response(client("ec2").deregister_image, ImageId=image.image_id)
 
 
 def test_configured_source_ip_and_vpc_endpoint() -> None:
@@ -372,7 +371,7 @@ def test_configured_source_ip_and_vpc_endpoint() -> None:
             if allowed:
                 client("ec2").deregister_image(ImageId=image.image_id)
             else:
-                failure(client("ec2").deregister_image, ImageId=image.image_id)
+                error_response(client("ec2").deregister_image, ImageId=image.image_id)
 
 
 def test_current_time_comes_from_the_stub_clock() -> None:
@@ -384,7 +383,7 @@ def test_current_time_comes_from_the_stub_clock() -> None:
     with stub:
         client("ec2").deregister_image(ImageId=first.image_id)
         stub.clock.advance(hours=2)
-        failure(client("ec2").deregister_image, ImageId=second.image_id)
+        error_response(client("ec2").deregister_image, ImageId=second.image_id)
 
 
 def test_snapshot_condition_keys() -> None:
@@ -410,7 +409,7 @@ def test_snapshot_condition_keys() -> None:
 def _denied_token(stub: Ec2Stub) -> str:
     image = stub.add_image()
     with stub:
-        message = failure(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
+        message = error_response(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
             "Message"]
     return message.rsplit(": ", 1)[1]
 
@@ -433,7 +432,7 @@ def test_decode_requires_permission() -> None:
     stub = make_stub(IamPolicyEvaluator([policy(allow("ec2:DescribeImages"))]))
     token = _denied_token(stub)
     with stub:
-        response = failure(client("sts").decode_authorization_message, EncodedMessage=token)
+        response = error_response(client("sts").decode_authorization_message, EncodedMessage=token)
     assert response["Error"] == {
         "Type": "Sender",
         "Code": "AccessDenied",
@@ -447,7 +446,7 @@ def test_decode_requires_permission() -> None:
 def test_decode_explicitly_denied() -> None:
     stub = make_stub(IamPolicyEvaluator([policy(allow("*"), deny("sts:*"))]))
     with stub:
-        response = failure(client("sts").decode_authorization_message, EncodedMessage="x")
+        response = error_response(client("sts").decode_authorization_message, EncodedMessage="x")
     assert response["Error"]["Code"] == "AccessDenied"
     assert response["Error"]["Message"].endswith(
         "sts:DecodeAuthorizationMessage with an explicit deny in an identity-based policy")
@@ -457,7 +456,7 @@ def test_decode_explicitly_denied() -> None:
 def test_decode_rejects_tokens_it_did_not_issue(token: str) -> None:
     stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
     with stub:
-        response = failure(client("sts").decode_authorization_message, EncodedMessage=token)
+        response = error_response(client("sts").decode_authorization_message, EncodedMessage=token)
     assert response["Error"]["Code"] == "InvalidAuthorizationMessageException"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert client("sts").exceptions.InvalidAuthorizationMessageException

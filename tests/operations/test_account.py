@@ -15,19 +15,12 @@ from botocore.exceptions import ClientError
 from botostub_ec2 import DenyAll, Ec2Stub
 from botostub_ec2.operations.account import DEFAULT_REGIONS
 
-from ..helpers import assert_ec2_error, assert_metadata
-
-DRY_RUN = "Request would have succeeded, but DryRun flag is set."
+from ..helpers import DRY_RUN, assert_ec2_error, assert_metadata
 
 
 @pytest.fixture
-def ec2(ec2_stub: Ec2Stub) -> Any:
-    return boto3.client("ec2", region_name="us-east-1")
-
-
-@pytest.fixture
-def autoscaling(ec2_stub: Ec2Stub) -> Any:
-    return boto3.client("autoscaling", region_name="us-east-1")
+def autoscaling(boto3_session: boto3.Session) -> Any:
+    return boto3_session.client("autoscaling")
 
 
 # -- DescribeRegions ------------------------------------------------------------------------------

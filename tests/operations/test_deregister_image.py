@@ -14,22 +14,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from botostub_ec2 import Decision, DenyAll, Ec2Stub
+from botostub_ec2 import Decision, DenyAll
 from botostub_ec2.permissions import AuthorizationRequest, decode_authorization_message
 
-from ..helpers import assert_ec2_error, assert_metadata
-
-OTHER = "210987654321"
-
-
-@pytest.fixture
-def ec2(ec2_stub: Ec2Stub):
-    return boto3.client("ec2", region_name="us-east-1")
-
-
-def state_of(stub: Ec2Stub) -> tuple:
-    return (tuple(stub.images()), tuple(stub.snapshots()), tuple(stub.instances()))
-
+from ..helpers import OTHER_ACCOUNT, assert_ec2_error, assert_metadata, state_of
 
 # -- id syntax ---------------------------------------------------------------------------------
 
@@ -64,7 +52,7 @@ def test_unknown_well_formed_id_is_not_found(ec2, unknown):
 
 
 def test_private_image_of_another_account_is_invisible(ec2, ec2_stub):
-    image = ec2_stub.add_image("theirs", owner_id=OTHER)
+    image = ec2_stub.add_image("theirs", owner_id=OTHER_ACCOUNT)
     assert_ec2_error(ec2.deregister_image, "InvalidAMIID.NotFound",
                      f"The image id '[{image.image_id}]' does not exist", 400,
                      ImageId=image.image_id)
@@ -108,7 +96,7 @@ def test_image_of_another_account_is_auth_failure(ec2, ec2_stub, visibility):
 
 
 def test_another_accounts_deregistered_image_is_not_found(ec2, ec2_stub):
-    image = ec2_stub.add_image("gone", owner_id=OTHER, public=True, state="deregistered")
+    image = ec2_stub.add_image("gone", owner_id=OTHER_ACCOUNT, public=True, state="deregistered")
     assert_ec2_error(ec2.deregister_image, "InvalidAMIID.NotFound",
                      f"The image id '[{image.image_id}]' does not exist", 400,
                      ImageId=image.image_id)
@@ -159,7 +147,7 @@ def test_denial_clause_comes_from_the_decision(ec2, ec2_stub):
     assert decode_authorization_message(match["token"])["explicitDeny"] is True
 
 
-def test_evaluator_sees_action_resource_and_condition_keys(ec2_stub):
+def test_evaluator_sees_action_resource_and_condition_keys(ec2, ec2_stub):
     seen: list[AuthorizationRequest] = []
 
     def evaluator(request: AuthorizationRequest) -> bool:
@@ -168,7 +156,7 @@ def test_evaluator_sees_action_resource_and_condition_keys(ec2_stub):
 
     ec2_stub.evaluator = evaluator
     image = ec2_stub.add_image("web", tags={"env": "prod"}, public=True)
-    boto3.client("ec2", region_name="us-east-1").deregister_image(ImageId=image.image_id)
+    ec2.deregister_image(ImageId=image.image_id)
     (request,) = seen
     assert request.action == "ec2:DeregisterImage"
     assert request.resource == f"arn:aws:ec2:us-east-1::image/{image.image_id}"
@@ -203,7 +191,7 @@ def test_id_errors_win_over_dry_run(ec2, image_id, code):
 
 def test_unavailable_and_auth_failure_win_over_dry_run(ec2, ec2_stub):
     gone = ec2_stub.add_image("gone", state="deregistered")
-    theirs = ec2_stub.add_image("theirs", owner_id=OTHER, public=True)
+    theirs = ec2_stub.add_image("theirs", owner_id=OTHER_ACCOUNT, public=True)
     assert_ec2_error(ec2.deregister_image, "InvalidAMIID.Unavailable", re.compile(".+"), 400,
                      ImageId=gone.image_id, DryRun=True)
     assert_ec2_error(ec2.deregister_image, "AuthFailure", re.compile(".+"), 400,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from botostub_ec2 import Ec2Stub
 
-from .conftest import DAYS_7, OTHER_ACCOUNT, assert_error, client_error
+from ..helpers import DAYS_7, OTHER_ACCOUNT, assert_error, error_response
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def describe(ec2: Any, **params: Any) -> list[dict[str, Any]]:
@@ -22,8 +26,8 @@ def protection(ec2: Any, image_id: str) -> tuple[str, str]:
     return image["DeregistrationProtection"], attribute["DeregistrationProtection"]["Value"]
 
 
-def test_protection_values_in_describe_calls(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_protection_values_in_describe_calls(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     assert protection(ec2, image.image_id) == ("disabled", "disabled")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id)
     assert protection(ec2, image.image_id) == ("enabled-without-cooldown",) * 2
@@ -33,18 +37,18 @@ def test_protection_values_in_describe_calls(stub: Ec2Stub, ec2: Any) -> None:
     assert protection(ec2, image.image_id) == ("disabled", "disabled")
 
 
-def test_configured_cooldown_value_in_describe_calls(stub: Ec2Stub, ec2: Any) -> None:
-    stub.lifecycle.cooldown_protection_value = "disabled-until-{until}"
-    image = stub.add_image(name="web", deregistration_protection="enabled-with-cooldown")
+def test_configured_cooldown_value_in_describe_calls(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    ec2_stub.lifecycle.cooldown_protection_value = "disabled-until-{until}"
+    image = ec2_stub.add_image(name="web", deregistration_protection="enabled-with-cooldown")
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     during = "disabled-until-2024-05-02T12:00:00.000Z"
     assert protection(ec2, image.image_id) == (during, during)
-    stub.clock.advance(hours=24)
+    ec2_stub.clock.advance(hours=24)
     assert protection(ec2, image.image_id) == ("disabled", "disabled")
 
 
-def test_disabled_images_hidden_unless_included(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_disabled_images_hidden_unless_included(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.disable_image(ImageId=image.image_id)
     assert describe(ec2, Owners=["self"]) == []
     assert describe(ec2, ImageIds=[image.image_id]) == []
@@ -55,8 +59,8 @@ def test_disabled_images_hidden_unless_included(stub: Ec2Stub, ec2: Any) -> None
     assert [i["State"] for i in describe(ec2, Owners=["self"])] == ["available"]
 
 
-def test_disabling_removes_launch_permissions(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web", public=True, shared_with=[OTHER_ACCOUNT])
+def test_disabling_removes_launch_permissions(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web", public=True, shared_with=[OTHER_ACCOUNT])
     ec2.disable_image(ImageId=image.image_id)
     attribute = ec2.describe_image_attribute(ImageId=image.image_id, Attribute="launchPermission")
     assert attribute["LaunchPermissions"] == []
@@ -65,10 +69,11 @@ def test_disabling_removes_launch_permissions(stub: Ec2Stub, ec2: Any) -> None:
     assert attribute["LaunchPermissions"] == []
 
 
-def test_binned_image_vanishes_and_comes_back(stub: Ec2Stub, ec2: Any, rbin: Any,
-                                             other_ec2: Any) -> None:
+def test_binned_image_vanishes_and_comes_back(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any, other_ec2: Any
+) -> None:
     rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)
-    image = stub.add_image(name="web", tags={"team": "web"}, shared_with=[OTHER_ACCOUNT])
+    image = ec2_stub.add_image(name="web", tags={"team": "web"}, shared_with=[OTHER_ACCOUNT])
     [before] = describe(ec2, Owners=["self"])
     ec2.deregister_image(ImageId=image.image_id)
     assert describe(ec2, Owners=["self"]) == []
@@ -84,25 +89,25 @@ def test_binned_image_vanishes_and_comes_back(stub: Ec2Stub, ec2: Any, rbin: Any
         image.image_id]
 
 
-def test_expired_image_is_unknown(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_expired_image_is_unknown(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)
-    image = stub.add_image(name="web")
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id)
-    stub.clock.advance(days=8)
+    ec2_stub.clock.advance(days=8)
     ec2.list_images_in_recycle_bin()  # the next Recycle Bin call purges it
-    response = client_error(ec2.describe_images, ImageIds=[image.image_id])
+    response = error_response(ec2.describe_images, ImageIds=[image.image_id])
     assert_error(response, "InvalidAMIID.NotFound",
                  f"The image id '[{image.image_id}]' does not exist", 400)
 
 
-def test_binned_snapshot_cannot_back_a_new_image(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_binned_snapshot_cannot_back_a_new_image(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     rbin.create_rule(ResourceType="EBS_SNAPSHOT", RetentionPeriod=DAYS_7)
-    image = stub.add_image(name="web")
+    image = ec2_stub.add_image(name="web")
     snapshot_id = image.snapshot_ids[0]
     ec2.deregister_image(ImageId=image.image_id, DeleteAssociatedSnapshots=True)
     mapping = [{"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot_id}}]
-    response = client_error(ec2.register_image, Name="again", RootDeviceName="/dev/xvda",
-                            BlockDeviceMappings=mapping)
+    response = error_response(ec2.register_image, Name="again", RootDeviceName="/dev/xvda",
+                              BlockDeviceMappings=mapping)
     assert_error(response, "InvalidSnapshot.NotFound",
                  f"The snapshot '{snapshot_id}' does not exist.", 400)
     ec2.restore_snapshot_from_recycle_bin(SnapshotId=snapshot_id)

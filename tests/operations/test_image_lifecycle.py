@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,17 +10,18 @@ import pytest
 from botostub_ec2 import AuthorizationRequest, CallableEvaluator, Decision, DenyAll, Ec2Stub
 from botostub_ec2.shapes import image_to_api
 
-from .conftest import ACCOUNT, OTHER_ACCOUNT, assert_error, body, client_error
+from ..helpers import ACCOUNT, NOW, OTHER_ACCOUNT, assert_error, body, error_response
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 COOLDOWN_END = "2024-05-02T12:00:00.000Z"
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
-def shown(stub: Ec2Stub, image_id: str) -> str:
+
+def shown(ec2_stub: Ec2Stub, image_id: str) -> str:
     """What DescribeImages shows as DeregistrationProtection right now."""
-    record = stub.image(image_id)
+    record = ec2_stub.image(image_id)
     assert record is not None
-    value: str = image_to_api(record, stub.clock.now())["DeregistrationProtection"]
+    value: str = image_to_api(record, ec2_stub.clock.now())["DeregistrationProtection"]
     return value
 
 
@@ -34,139 +35,141 @@ def cooldown_error(image_id: str) -> str:
             f"deregistration protection was disabled with a 24-hour cooldown period.")
 
 
-def test_enable_without_cooldown(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_enable_without_cooldown(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     response = ec2.enable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "enabled-without-cooldown"}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
-    assert shown(stub, image.image_id) == "enabled-without-cooldown"
+    assert shown(ec2_stub, image.image_id) == "enabled-without-cooldown"
 
 
-def test_enable_with_cooldown(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_enable_with_cooldown(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     response = ec2.enable_image_deregistration_protection(ImageId=image.image_id,
                                                           WithCooldown=True)
     assert body(response) == {"Return": "enabled-with-cooldown"}
-    assert shown(stub, image.image_id) == "enabled-with-cooldown"
+    assert shown(ec2_stub, image.image_id) == "enabled-with-cooldown"
 
 
-def test_with_cooldown_false_is_without_cooldown(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_with_cooldown_false_is_without_cooldown(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     response = ec2.enable_image_deregistration_protection(ImageId=image.image_id,
                                                           WithCooldown=False)
     assert body(response) == {"Return": "enabled-without-cooldown"}
 
 
-def test_disable_without_cooldown_allows_deregistration_at_once(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web", deregistration_protection=True)
+def test_disable_without_cooldown_allows_deregistration_at_once(
+    ec2_stub: Ec2Stub, ec2: Any
+) -> None:
+    image = ec2_stub.add_image(name="web", deregistration_protection=True)
     response = ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "disabled"}
-    assert shown(stub, image.image_id) == "disabled"
+    assert shown(ec2_stub, image.image_id) == "disabled"
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_disable_when_already_disabled_returns_disabled(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_disable_when_already_disabled_returns_disabled(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     response = ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "disabled"}
-    assert stub.image(image.image_id) == image
+    assert ec2_stub.image(image.image_id) == image
 
 
 @pytest.mark.parametrize("value", ["enabled-without-cooldown", "enabled-with-cooldown"])
-def test_protected_image_cannot_be_deregistered(stub: Ec2Stub, ec2: Any, value: str) -> None:
-    image = stub.add_image(name="web", deregistration_protection=value)
-    response = client_error(ec2.deregister_image, ImageId=image.image_id,
-                            DeleteAssociatedSnapshots=True)
+def test_protected_image_cannot_be_deregistered(ec2_stub: Ec2Stub, ec2: Any, value: str) -> None:
+    image = ec2_stub.add_image(name="web", deregistration_protection=value)
+    response = error_response(ec2.deregister_image, ImageId=image.image_id,
+                              DeleteAssociatedSnapshots=True)
     assert_error(response, "OperationNotPermitted", protected_error(image.image_id), 400)
-    assert stub.image(image.image_id) == image
-    assert stub.snapshot(image.snapshot_ids[0]) is not None
+    assert ec2_stub.image(image.image_id) == image
+    assert ec2_stub.snapshot(image.snapshot_ids[0]) is not None
 
 
-def test_cooldown_blocks_deregistration_for_24_hours(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_cooldown_blocks_deregistration_for_24_hours(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     response = ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "disabled"}
-    record = stub.image(image.image_id)
+    record = ec2_stub.image(image.image_id)
     assert record is not None
     assert record.protection_cooldown_until == NOW + timedelta(hours=24)
 
-    error = client_error(ec2.deregister_image, ImageId=image.image_id)
+    error = error_response(ec2.deregister_image, ImageId=image.image_id)
     assert_error(error, "OperationNotPermitted", cooldown_error(image.image_id), 400)
-    stub.clock.advance(hours=23, minutes=59, seconds=59)
-    error = client_error(ec2.deregister_image, ImageId=image.image_id)
+    ec2_stub.clock.advance(hours=23, minutes=59, seconds=59)
+    error = error_response(ec2.deregister_image, ImageId=image.image_id)
     assert_error(error, "OperationNotPermitted", cooldown_error(image.image_id), 400)
-    assert stub.image(image.image_id) == record
+    assert ec2_stub.image(image.image_id) == record
 
-    stub.clock.advance(seconds=1)
+    ec2_stub.clock.advance(seconds=1)
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
-    deregistered = stub.image(image.image_id)
+    deregistered = ec2_stub.image(image.image_id)
     assert deregistered is not None and deregistered.state == "deregistered"
 
 
-def test_clock_advance_24_hours_ends_the_cooldown(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_clock_advance_24_hours_ends_the_cooldown(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
-    stub.clock.advance(hours=24)
+    ec2_stub.clock.advance(hours=24)
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_value_shown_during_the_cooldown_default(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_value_shown_during_the_cooldown_default(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
-    assert shown(stub, image.image_id) == "disabled"
-    stub.clock.advance(hours=25)
-    assert shown(stub, image.image_id) == "disabled"
+    assert shown(ec2_stub, image.image_id) == "disabled"
+    ec2_stub.clock.advance(hours=25)
+    assert shown(ec2_stub, image.image_id) == "disabled"
 
 
-def test_value_shown_during_the_cooldown_is_configurable(stub: Ec2Stub, ec2: Any) -> None:
-    stub.lifecycle.cooldown_protection_value = "disabled-until-{until}"
-    stub.lifecycle.cooldown_disable_return = "disabled-with-cooldown"
-    image = stub.add_image(name="web")
+def test_value_shown_during_the_cooldown_is_configurable(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    ec2_stub.lifecycle.cooldown_protection_value = "disabled-until-{until}"
+    ec2_stub.lifecycle.cooldown_disable_return = "disabled-with-cooldown"
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     response = ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "disabled-with-cooldown"}
-    assert shown(stub, image.image_id) == f"disabled-until-{COOLDOWN_END}"
+    assert shown(ec2_stub, image.image_id) == f"disabled-until-{COOLDOWN_END}"
     # Still blocked, with the cooldown message (not the "protection enabled" one).
-    error = client_error(ec2.deregister_image, ImageId=image.image_id)
+    error = error_response(ec2.deregister_image, ImageId=image.image_id)
     assert_error(error, "OperationNotPermitted", cooldown_error(image.image_id), 400)
-    stub.clock.advance(hours=24)
-    assert shown(stub, image.image_id) == "disabled"
+    ec2_stub.clock.advance(hours=24)
+    assert shown(ec2_stub, image.image_id) == "disabled"
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_cooldown_display_can_keep_showing_enabled(stub: Ec2Stub, ec2: Any) -> None:
-    stub.lifecycle.cooldown_protection_value = "enabled-with-cooldown"
-    image = stub.add_image(name="web")
+def test_cooldown_display_can_keep_showing_enabled(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    ec2_stub.lifecycle.cooldown_protection_value = "enabled-with-cooldown"
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
-    assert shown(stub, image.image_id) == "enabled-with-cooldown"
-    stub.clock.advance(hours=24)
-    assert shown(stub, image.image_id) == "disabled"
+    assert shown(ec2_stub, image.image_id) == "enabled-with-cooldown"
+    ec2_stub.clock.advance(hours=24)
+    assert shown(ec2_stub, image.image_id) == "disabled"
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_disable_during_the_cooldown_does_not_restart_it(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_disable_during_the_cooldown_does_not_restart_it(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
-    stub.clock.advance(hours=12)
+    ec2_stub.clock.advance(hours=12)
     response = ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "disabled"}
-    stub.clock.advance(hours=12)
+    ec2_stub.clock.advance(hours=12)
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_enable_during_the_cooldown_cancels_it(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_enable_during_the_cooldown_cancels_it(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.enable_image_deregistration_protection(ImageId=image.image_id, WithCooldown=True)
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     response = ec2.enable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "enabled-without-cooldown"}
-    assert shown(stub, image.image_id) == "enabled-without-cooldown"
-    error = client_error(ec2.deregister_image, ImageId=image.image_id)
+    assert shown(ec2_stub, image.image_id) == "enabled-without-cooldown"
+    error = error_response(ec2.deregister_image, ImageId=image.image_id)
     assert_error(error, "OperationNotPermitted", protected_error(image.image_id), 400)
     # Enabled without cooldown now: disabling frees the image at once.
     assert body(ec2.disable_image_deregistration_protection(ImageId=image.image_id)) == {
@@ -174,23 +177,23 @@ def test_enable_during_the_cooldown_cancels_it(stub: Ec2Stub, ec2: Any) -> None:
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_switching_enabled_modes(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web", deregistration_protection="enabled-with-cooldown")
+def test_switching_enabled_modes(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web", deregistration_protection="enabled-with-cooldown")
     response = ec2.enable_image_deregistration_protection(ImageId=image.image_id)
     assert body(response) == {"Return": "enabled-without-cooldown"}
     ec2.disable_image_deregistration_protection(ImageId=image.image_id)
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_protection_works_on_disabled_images(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web", state="disabled")
+def test_protection_works_on_disabled_images(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web", state="disabled")
     assert body(ec2.enable_image_deregistration_protection(ImageId=image.image_id)) == {
         "Return": "enabled-without-cooldown"}
-    error = client_error(ec2.deregister_image, ImageId=image.image_id)
+    error = error_response(ec2.deregister_image, ImageId=image.image_id)
     assert_error(error, "OperationNotPermitted", protected_error(image.image_id), 400)
     assert body(ec2.disable_image_deregistration_protection(ImageId=image.image_id)) == {
         "Return": "disabled"}
-    record = stub.image(image.image_id)
+    record = ec2_stub.image(image.image_id)
     assert record is not None and record.state == "disabled"
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
@@ -200,48 +203,48 @@ OPERATIONS = ["enable_image_deregistration_protection", "disable_image_deregistr
 
 @pytest.mark.parametrize("method", OPERATIONS)
 def test_only_the_owner_may_change_protection(
-    stub: Ec2Stub, other_ec2: Any, method: str
+    ec2_stub: Ec2Stub, other_ec2: Any, method: str
 ) -> None:
-    image = stub.add_image(name="shared", shared_with=[OTHER_ACCOUNT])
-    response = client_error(getattr(other_ec2, method), ImageId=image.image_id)
+    image = ec2_stub.add_image(name="shared", shared_with=[OTHER_ACCOUNT])
+    response = error_response(getattr(other_ec2, method), ImageId=image.image_id)
     assert_error(response, "AuthFailure", f"Not authorized for image:{image.image_id}", 400)
-    assert stub.image(image.image_id) == image
+    assert ec2_stub.image(image.image_id) == image
 
 
 @pytest.mark.parametrize("method", OPERATIONS)
 def test_public_image_of_another_account_is_auth_failure(
-    stub: Ec2Stub, ec2: Any, method: str
+    ec2_stub: Ec2Stub, ec2: Any, method: str
 ) -> None:
-    image = stub.add_image(name="amzn", owner_id="137112412989", public=True)
-    response = client_error(getattr(ec2, method), ImageId=image.image_id)
+    image = ec2_stub.add_image(name="amzn", owner_id="137112412989", public=True)
+    response = error_response(getattr(ec2, method), ImageId=image.image_id)
     assert_error(response, "AuthFailure", f"Not authorized for image:{image.image_id}", 400)
 
 
 @pytest.mark.parametrize("method", OPERATIONS)
 def test_private_image_of_another_account_is_not_found(
-    stub: Ec2Stub, ec2: Any, method: str
+    ec2_stub: Ec2Stub, ec2: Any, method: str
 ) -> None:
-    image = stub.add_image(name="private", owner_id=OTHER_ACCOUNT)
-    response = client_error(getattr(ec2, method), ImageId=image.image_id)
+    image = ec2_stub.add_image(name="private", owner_id=OTHER_ACCOUNT)
+    response = error_response(getattr(ec2, method), ImageId=image.image_id)
     assert_error(response, "InvalidAMIID.NotFound",
                  f"The image id '[{image.image_id}]' does not exist", 400)
 
 
 @pytest.mark.parametrize("method", OPERATIONS)
-def test_malformed_and_unknown_ids(stub: Ec2Stub, ec2: Any, method: str) -> None:
-    response = client_error(getattr(ec2, method), ImageId="i-123")
+def test_malformed_and_unknown_ids(ec2_stub: Ec2Stub, ec2: Any, method: str) -> None:
+    response = error_response(getattr(ec2, method), ImageId="i-123")
     assert_error(response, "InvalidAMIID.Malformed", 'Invalid id: "i-123" (expecting "ami-...")',
                  400)
-    response = client_error(getattr(ec2, method), ImageId="ami-abcd1234")
+    response = error_response(getattr(ec2, method), ImageId="ami-abcd1234")
     assert_error(response, "InvalidAMIID.NotFound", "The image id '[ami-abcd1234]' does not exist",
                  400)
 
 
 @pytest.mark.parametrize("method", OPERATIONS)
-def test_deregistered_image_is_unavailable(stub: Ec2Stub, ec2: Any, method: str) -> None:
-    image = stub.add_image(name="gone")
+def test_deregistered_image_is_unavailable(ec2_stub: Ec2Stub, ec2: Any, method: str) -> None:
+    image = ec2_stub.add_image(name="gone")
     ec2.deregister_image(ImageId=image.image_id)
-    response = client_error(getattr(ec2, method), ImageId=image.image_id)
+    response = error_response(getattr(ec2, method), ImageId=image.image_id)
     assert_error(response, "InvalidAMIID.Unavailable",
                  f"The image ID '{image.image_id}' is no longer available", 400)
 
@@ -250,29 +253,30 @@ def test_deregistered_image_is_unavailable(stub: Ec2Stub, ec2: Any, method: str)
     ("enable_image_deregistration_protection", {"WithCooldown": True}),
     ("disable_image_deregistration_protection", {}),
 ])
-def test_dry_run_changes_nothing(stub: Ec2Stub, ec2: Any, method: str, params: dict[str, Any]
-                                 ) -> None:
-    image = stub.add_image(name="web", deregistration_protection="enabled-with-cooldown")
-    response = client_error(getattr(ec2, method), ImageId=image.image_id, DryRun=True, **params)
+def test_dry_run_changes_nothing(
+    ec2_stub: Ec2Stub, ec2: Any, method: str, params: dict[str, Any]
+) -> None:
+    image = ec2_stub.add_image(name="web", deregistration_protection="enabled-with-cooldown")
+    response = error_response(getattr(ec2, method), ImageId=image.image_id, DryRun=True, **params)
     assert_error(response, "DryRunOperation",
                  "Request would have succeeded, but DryRun flag is set.", 412)
-    assert stub.image(image.image_id) == image
+    assert ec2_stub.image(image.image_id) == image
 
 
 @pytest.mark.parametrize(("method", "action"), [
     ("enable_image_deregistration_protection", "ec2:EnableImageDeregistrationProtection"),
     ("disable_image_deregistration_protection", "ec2:DisableImageDeregistrationProtection"),
 ])
-def test_authorization_request(stub: Ec2Stub, ec2: Any, method: str, action: str) -> None:
+def test_authorization_request(ec2_stub: Ec2Stub, ec2: Any, method: str, action: str) -> None:
     asked: list[AuthorizationRequest] = []
 
     def evaluator(request: AuthorizationRequest) -> Decision:
         asked.append(request)
         return Decision.deny()
 
-    stub.evaluator = CallableEvaluator(evaluator)
-    image = stub.add_image(name="web", tags={"team": "web"})
-    response = client_error(getattr(ec2, method), ImageId=image.image_id, DryRun=True)
+    ec2_stub.evaluator = CallableEvaluator(evaluator)
+    image = ec2_stub.add_image(name="web", tags={"team": "web"})
+    response = error_response(getattr(ec2, method), ImageId=image.image_id, DryRun=True)
     arn = f"arn:aws:ec2:us-east-1::image/{image.image_id}"
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
@@ -291,13 +295,13 @@ def test_authorization_request(stub: Ec2Stub, ec2: Any, method: str, action: str
     assert context["ec2:RootDeviceType"] == "ebs"
     assert context["ec2:Region"] == "us-east-1"
     assert context["aws:ResourceTag/team"] == "web"
-    assert stub.image(image.image_id) == image
+    assert ec2_stub.image(image.image_id) == image
 
 
 @pytest.mark.parametrize("method", OPERATIONS)
-def test_id_checks_come_before_authorization(stub: Ec2Stub, ec2: Any, method: str) -> None:
-    stub.evaluator = DenyAll()
-    response = client_error(getattr(ec2, method), ImageId="bogus", DryRun=True)
+def test_id_checks_come_before_authorization(ec2_stub: Ec2Stub, ec2: Any, method: str) -> None:
+    ec2_stub.evaluator = DenyAll()
+    response = error_response(getattr(ec2, method), ImageId="bogus", DryRun=True)
     assert response["Error"]["Code"] == "InvalidAMIID.Malformed"
-    response = client_error(getattr(ec2, method), ImageId="ami-abcd1234", DryRun=True)
+    response = error_response(getattr(ec2, method), ImageId="ami-abcd1234", DryRun=True)
     assert response["Error"]["Code"] == "InvalidAMIID.NotFound"

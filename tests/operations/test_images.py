@@ -10,16 +10,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ParamValidationError
 
-from botostub_ec2 import DenyAll
+from botostub_ec2 import DenyAll, Ec2Stub
 
-from ..helpers import assert_ec2_error, assert_metadata
-
-ME, OTHER, AMAZON = "123456789012", "210987654321", "137112412989"
-
-
-@pytest.fixture
-def ec2(ec2_stub):
-    return boto3.client("ec2", region_name="us-east-1")
+from ..helpers import ACCOUNT, AMAZON, OTHER_ACCOUNT, assert_ec2_error, assert_metadata
 
 
 def names(response):
@@ -38,9 +31,9 @@ def catalogue(ec2_stub):
                                     creation_date="2024-02-01T00:00:00Z"),
         "db": ec2_stub.add_image("db-1", root_device_type="instance-store"),
         "amazon": ec2_stub.add_image("al2023-ami-2023", owner_id=AMAZON, public=True),
-        "shared": ec2_stub.add_image("partner", owner_id=OTHER, shared_with=[ME]),
-        "hidden": ec2_stub.add_image("private-other", owner_id=OTHER),
-        "public_other": ec2_stub.add_image("community", owner_id=OTHER, public=True),
+        "shared": ec2_stub.add_image("partner", owner_id=OTHER_ACCOUNT, shared_with=[ACCOUNT]),
+        "hidden": ec2_stub.add_image("private-other", owner_id=OTHER_ACCOUNT),
+        "public_other": ec2_stub.add_image("community", owner_id=OTHER_ACCOUNT, public=True),
     }
 
 
@@ -55,7 +48,7 @@ def test_default_lists_everything_the_caller_can_launch(ec2, catalogue):
 @pytest.mark.parametrize(("owners", "expected"), [
     (["self"], ["web-1", "web-2", "db-1"]),
     (["amazon"], ["al2023-ami-2023"]),
-    ([OTHER], ["partner", "community"]),
+    ([OTHER_ACCOUNT], ["partner", "community"]),
     (["self", "amazon"], ["web-1", "web-2", "db-1", "al2023-ami-2023"]),
     ([AMAZON], ["al2023-ami-2023"]),
 ])
@@ -70,7 +63,7 @@ def test_invalid_owner(ec2):
 
 @pytest.mark.parametrize(("users", "expected"), [
     (["self"], ["partner"]),
-    ([ME], ["partner"]),
+    ([ACCOUNT], ["partner"]),
     (["all"], ["al2023-ami-2023", "community"]),
 ])
 def test_executable_users(ec2, catalogue, users, expected):
@@ -142,7 +135,7 @@ def test_deprecated_images_are_hidden_from_non_owners(ec2, ec2_stub):
     ([{"Name": "root-device-type", "Values": ["instance-store"]}], ["db-1"]),
     ([{"Name": "state", "Values": ["available"]}], ["web-1", "web-2", "db-1"]),
     ([{"Name": "is-public", "Values": ["false"]}], ["web-1", "web-2", "db-1"]),
-    ([{"Name": "owner-id", "Values": [ME]}], ["web-1", "web-2", "db-1"]),
+    ([{"Name": "owner-id", "Values": [ACCOUNT]}], ["web-1", "web-2", "db-1"]),
     ([{"Name": "creation-date", "Values": ["2024-01-*"]}], ["web-1"]),
     ([{"Name": "architecture", "Values": ["x86_64"]}], ["web-1", "web-2", "db-1"]),
 ])
@@ -236,8 +229,11 @@ def test_describe_denied(ec2):
 # -- the Image shape against a literal EC2 document ------------------------------------------------
 
 
-def test_image_shape_equals_botocore_parse_of_ec2_document(ec2_stub):
-    image = ec2_stub.add_image(
+def test_image_shape_equals_botocore_parse_of_ec2_document():
+    # The plain client must parse the literal document: no stub may be active while it calls (an
+    # active stub answers every client), so this test makes its own stub.
+    stub = Ec2Stub()
+    image = stub.add_image(
         "web-1", image_id="ami-0abc1234def567890", tags={"team": "web"}, description="Web tier",
         creation_date=datetime(2024, 1, 15, 10, 23, 45, tzinfo=timezone.utc),
         snapshot_ids=["snap-05f12ad6d88ff7380"], volume_size=8)
@@ -296,8 +292,9 @@ def test_image_shape_equals_botocore_parse_of_ec2_document(ec2_stub):
     plain.meta.events.register("before-send", lambda request, **kw: AWSResponse(
         request.url, 200, {}, Raw()))
     expected = plain.describe_images(ImageIds=[image.image_id])["Images"]
-    ours = boto3.client("ec2", region_name="us-east-1").describe_images(
-        ImageIds=[image.image_id])["Images"]
+    with stub:
+        ours = boto3.client("ec2", region_name="us-east-1").describe_images(
+            ImageIds=[image.image_id])["Images"]
     assert ours == expected
 
 
@@ -357,7 +354,7 @@ def test_name_is_free_again_after_deregistration(ec2, ec2_stub):
 
 
 def test_names_are_unique_per_owner_not_globally(ec2, ec2_stub):
-    ec2_stub.add_image("same-name", owner_id=OTHER, public=True)
+    ec2_stub.add_image("same-name", owner_id=OTHER_ACCOUNT, public=True)
     snapshot = ec2_stub.add_snapshot()
     ec2.register_image(Name="same-name", BlockDeviceMappings=[
         {"DeviceName": "/dev/xvda", "Ebs": {"SnapshotId": snapshot.snapshot_id}}])
@@ -420,7 +417,7 @@ def test_copy_image_across_regions(ec2_stub):
     copy_id = west.copy_image(SourceImageId=source.image_id, SourceRegion="us-east-1",
                               Name="golden-west", CopyImageTags=True)["ImageId"]
     copy = ec2_stub.image(copy_id, region="us-west-2")
-    assert copy.region == "us-west-2" and copy.owner_id == ME
+    assert copy.region == "us-west-2" and copy.owner_id == ACCOUNT
     assert copy.source_image_id == source.image_id and copy.source_image_region == "us-east-1"
     assert dict(copy.tags) == {"team": "web"}
     assert copy.description == f"[Copied {source.image_id} from us-east-1] golden image"
@@ -438,12 +435,12 @@ def test_copy_public_image_of_another_account(ec2, ec2_stub):
     public = ec2_stub.add_image("al2023", owner_id=AMAZON, public=True)
     copy_id = ec2.copy_image(SourceImageId=public.image_id, SourceRegion="us-east-1",
                              Name="my-al2023", Description="mine now")["ImageId"]
-    assert ec2_stub.image(copy_id).owner_id == ME
+    assert ec2_stub.image(copy_id).owner_id == ACCOUNT
     assert ec2_stub.image(copy_id).description == "mine now"
 
 
 def test_copy_image_errors(ec2, ec2_stub):
-    hidden = ec2_stub.add_image("hidden", owner_id=OTHER)
+    hidden = ec2_stub.add_image("hidden", owner_id=OTHER_ACCOUNT)
     assert_ec2_error(ec2.copy_image, "InvalidAMIID.NotFound",
                      f"The image id '[{hidden.image_id}]' does not exist", 400,
                      SourceImageId=hidden.image_id, SourceRegion="us-east-1", Name="copy")
@@ -455,24 +452,21 @@ def test_copy_image_errors(ec2, ec2_stub):
 # -- image attributes -----------------------------------------------------------------------------
 
 
-def test_sharing_makes_the_image_visible_to_the_other_account(ec2_stub):
+def test_sharing_makes_the_image_visible_to_the_other_account(ec2_stub, ec2, other_ec2):
     image = ec2_stub.add_image("web")
-    ec2_stub.principals = {"AKIAOTHER": f"arn:aws:iam::{OTHER}:user/bob"}
-    owner = boto3.client("ec2", region_name="us-east-1")
-    other = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="AKIAOTHER",
-                         aws_secret_access_key="secret")
-    assert other.describe_images(Owners=[ME])["Images"] == []
+    owner, other = ec2, other_ec2
+    assert other.describe_images(Owners=[ACCOUNT])["Images"] == []
     owner.modify_image_attribute(ImageId=image.image_id,
-                                 LaunchPermission={"Add": [{"UserId": OTHER}]})
-    assert names(other.describe_images(Owners=[ME])) == ["web"]
+                                 LaunchPermission={"Add": [{"UserId": OTHER_ACCOUNT}]})
+    assert names(other.describe_images(Owners=[ACCOUNT])) == ["web"]
     assert names(other.describe_images(ExecutableUsers=["self"])) == ["web"]
     assert_ec2_error(other.deregister_image, "AuthFailure",
                      f"Not authorized for image:{image.image_id}", 400, ImageId=image.image_id)
     assert owner.describe_image_attribute(ImageId=image.image_id, Attribute="launchPermission")[
-        "LaunchPermissions"] == [{"UserId": OTHER}]
+        "LaunchPermissions"] == [{"UserId": OTHER_ACCOUNT}]
     owner.modify_image_attribute(ImageId=image.image_id, Attribute="launchPermission",
-                                 OperationType="remove", UserIds=[OTHER])
-    assert other.describe_images(Owners=[ME])["Images"] == []
+                                 OperationType="remove", UserIds=[OTHER_ACCOUNT])
+    assert other.describe_images(Owners=[ACCOUNT])["Images"] == []
 
 
 def test_make_public_and_reset(ec2, ec2_stub):
@@ -558,5 +552,5 @@ def test_sharing_a_disabled_image_is_not_permitted(ec2, ec2_stub):
     image = ec2_stub.add_image("off", state="disabled")
     assert_ec2_error(ec2.modify_image_attribute, "OperationNotPermitted",
                      f"The AMI {image.image_id} is disabled. You can't share a disabled AMI.", 400,
-                     ImageId=image.image_id, LaunchPermission={"Add": [{"UserId": OTHER}]})
+                     ImageId=image.image_id, LaunchPermission={"Add": [{"UserId": OTHER_ACCOUNT}]})
     assert ec2_stub.image(image.image_id).shared_with == ()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from dateutil.tz import tzutc
 
 from botostub_ec2 import AuthorizationRequest, CallableEvaluator, Decision, Ec2Stub
 
-from .conftest import ACCOUNT, OTHER_ACCOUNT, assert_error, body, client_error
+from ..helpers import ACCOUNT, NOW, OTHER_ACCOUNT, assert_error, body, error_response
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 BIN_TAG = ("aws:recycle-bin:resource-in-bin", "true")
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def make_rule(rbin: Any, resource_type: str = "EC2_IMAGE", days: int = 7, **params: Any) -> str:
@@ -35,15 +37,16 @@ def binned(ec2: Any, **params: Any) -> list[dict[str, Any]]:
     return images
 
 
-def test_region_level_rule_retains_a_deregistered_image(stub: Ec2Stub, ec2: Any, rbin: Any
-                                                        ) -> None:
+def test_region_level_rule_retains_a_deregistered_image(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     make_rule(rbin, days=7)
-    image = stub.add_image(name="web-1", description="Web tier", tags={"team": "web"},
-                           public=True, shared_with=[OTHER_ACCOUNT])
+    image = ec2_stub.add_image(name="web-1", description="Web tier", tags={"team": "web"},
+                               public=True, shared_with=[OTHER_ACCOUNT])
     response = ec2.deregister_image(ImageId=image.image_id)
     assert body(response) == {"Return": True, "DeleteSnapshotResults": []}
 
-    record = stub.image(image.image_id)
+    record = ec2_stub.image(image.image_id)
     assert record is not None
     assert record.state == "deregistered"
     assert record.in_recycle_bin
@@ -69,62 +72,65 @@ def test_region_level_rule_retains_a_deregistered_image(stub: Ec2Stub, ec2: Any,
     assert isinstance(item["RecycleBinExitTime"].tzinfo, tzutc)
 
 
-def test_without_a_rule_the_image_is_gone_for_good(stub: Ec2Stub, ec2: Any) -> None:
-    image = stub.add_image(name="web")
+def test_without_a_rule_the_image_is_gone_for_good(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id)
-    record = stub.image(image.image_id)
+    record = ec2_stub.image(image.image_id)
     assert record is not None and not record.in_recycle_bin
     assert body(ec2.list_images_in_recycle_bin()) == {"Images": []}
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
     assert_error(response, "InvalidAMIID.NotFound",
                  f"The image id '[{image.image_id}]' does not exist", 400)
 
 
-def test_tag_level_rule_matches_any_one_pair(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_tag_level_rule_matches_any_one_pair(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, ResourceTags=tags(("env", "prod"), ("keep", "yes")))
-    by_env = stub.add_image(name="a", tags={"env": "prod"})
-    by_keep = stub.add_image(name="b", tags={"keep": "yes", "env": "dev"})
-    other_value = stub.add_image(name="c", tags={"env": "dev"})
-    untagged = stub.add_image(name="d")
+    by_env = ec2_stub.add_image(name="a", tags={"env": "prod"})
+    by_keep = ec2_stub.add_image(name="b", tags={"keep": "yes", "env": "dev"})
+    other_value = ec2_stub.add_image(name="c", tags={"env": "dev"})
+    untagged = ec2_stub.add_image(name="d")
     for image in (by_env, by_keep, other_value, untagged):
         ec2.deregister_image(ImageId=image.image_id)
     assert [i["ImageId"] for i in binned(ec2)] == [by_env.image_id, by_keep.image_id]
 
 
-def test_tag_level_rule_without_value_matches_the_key(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_tag_level_rule_without_value_matches_the_key(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     make_rule(rbin, ResourceTags=[{"ResourceTagKey": "backup"}])
-    tagged = stub.add_image(name="a", tags={"backup": "anything"})
-    untagged = stub.add_image(name="b")
+    tagged = ec2_stub.add_image(name="a", tags={"backup": "anything"})
+    untagged = ec2_stub.add_image(name="b")
     ec2.deregister_image(ImageId=tagged.image_id)
     ec2.deregister_image(ImageId=untagged.image_id)
     assert [i["ImageId"] for i in binned(ec2)] == [tagged.image_id]
 
 
-def test_region_level_rule_skips_excluded_images(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_region_level_rule_skips_excluded_images(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, ExcludeResourceTags=tags(("scratch", "true")))
-    kept = stub.add_image(name="kept", tags={"scratch": "false"})
-    excluded = stub.add_image(name="excluded", tags={"scratch": "true"})
+    kept = ec2_stub.add_image(name="kept", tags={"scratch": "false"})
+    excluded = ec2_stub.add_image(name="excluded", tags={"scratch": "true"})
     ec2.deregister_image(ImageId=kept.image_id)
     ec2.deregister_image(ImageId=excluded.image_id)
     assert [i["ImageId"] for i in binned(ec2)] == [kept.image_id]
 
 
-def test_longest_tag_level_retention_wins(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_longest_tag_level_retention_wins(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, days=3, ResourceTags=tags(("env", "prod")))
     make_rule(rbin, days=30, ResourceTags=tags(("team", "web")))
     make_rule(rbin, days=10, ResourceTags=tags(("env", "prod")))
-    image = stub.add_image(name="web", tags={"env": "prod", "team": "web"})
+    image = ec2_stub.add_image(name="web", tags={"env": "prod", "team": "web"})
     ec2.deregister_image(ImageId=image.image_id)
     [item] = binned(ec2)
     assert item["RecycleBinExitTime"] == NOW + timedelta(days=30)
 
 
-def test_tag_level_rule_takes_precedence_over_region_level(stub: Ec2Stub, ec2: Any, rbin: Any
-                                                           ) -> None:
+def test_tag_level_rule_takes_precedence_over_region_level(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     make_rule(rbin, days=60)
     make_rule(rbin, days=5, ResourceTags=tags(("env", "prod")))
-    tagged = stub.add_image(name="tagged", tags={"env": "prod"})
-    plain = stub.add_image(name="plain")
+    tagged = ec2_stub.add_image(name="tagged", tags={"env": "prod"})
+    plain = ec2_stub.add_image(name="plain")
     ec2.deregister_image(ImageId=tagged.image_id)
     ec2.deregister_image(ImageId=plain.image_id)
     exits = {i["ImageId"]: i["RecycleBinExitTime"] for i in binned(ec2)}
@@ -132,244 +138,248 @@ def test_tag_level_rule_takes_precedence_over_region_level(stub: Ec2Stub, ec2: A
                      plain.image_id: NOW + timedelta(days=60)}
 
 
-def test_longest_of_all_rules_when_configured(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
-    stub.lifecycle.tag_rules_take_precedence = False
+def test_longest_of_all_rules_when_configured(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+    ec2_stub.lifecycle.tag_rules_take_precedence = False
     make_rule(rbin, days=60)
     make_rule(rbin, days=5, ResourceTags=tags(("env", "prod")))
-    image = stub.add_image(name="tagged", tags={"env": "prod"})
+    image = ec2_stub.add_image(name="tagged", tags={"env": "prod"})
     ec2.deregister_image(ImageId=image.image_id)
     assert binned(ec2)[0]["RecycleBinExitTime"] == NOW + timedelta(days=60)
 
 
-def test_only_ec2_image_rules_retain_images(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_only_ec2_image_rules_retain_images(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, resource_type="EBS_SNAPSHOT")
     make_rule(rbin, resource_type="EBS_VOLUME")
-    image = stub.add_image(name="web")
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id)
     assert binned(ec2) == []
 
 
-def test_instance_store_images_are_never_retained(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_instance_store_images_are_never_retained(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin)
-    image = stub.add_image(name="s3-backed", root_device_type="instance-store")
+    image = ec2_stub.add_image(name="s3-backed", root_device_type="instance-store")
     ec2.deregister_image(ImageId=image.image_id)
-    record = stub.image(image.image_id)
+    record = ec2_stub.image(image.image_id)
     assert record is not None and record.state == "deregistered" and not record.in_recycle_bin
     assert binned(ec2) == []
 
 
-def test_pending_rule_retains_nothing_until_available(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
-    stub.lifecycle.first_rule_activation_delay = timedelta(minutes=30)
+def test_pending_rule_retains_nothing_until_available(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
+    ec2_stub.lifecycle.first_rule_activation_delay = timedelta(minutes=30)
     identifier = make_rule(rbin)
     assert rbin.get_rule(Identifier=identifier)["Status"] == "pending"
-    early = stub.add_image(name="early")
+    early = ec2_stub.add_image(name="early")
     ec2.deregister_image(ImageId=early.image_id)
-    stub.clock.advance(minutes=30)
+    ec2_stub.clock.advance(minutes=30)
     assert rbin.get_rule(Identifier=identifier)["Status"] == "available"
-    late = stub.add_image(name="late")
+    late = ec2_stub.add_image(name="late")
     ec2.deregister_image(ImageId=late.image_id)
     assert [i["ImageId"] for i in binned(ec2)] == [late.image_id]
 
 
 def test_rules_of_other_accounts_and_regions_do_not_apply(
-    stub: Ec2Stub, ec2: Any, other_rbin: Any, _clients: Any
+    ec2_stub: Ec2Stub, ec2: Any, other_rbin: Any
 ) -> None:
     make_rule(other_rbin)
-    import boto3
-
-    west = boto3.Session(aws_access_key_id="AKIADEFAULT000000001", aws_secret_access_key="x",
-                         region_name="us-west-2").client("rbin")
-    make_rule(west)
-    image = stub.add_image(name="web")
+    make_rule(boto3.client("rbin", region_name="us-west-2"))
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id)
     assert binned(ec2) == []
 
 
 def test_disabled_images_are_retained_and_come_back_disabled(
-    stub: Ec2Stub, ec2: Any, rbin: Any
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
 ) -> None:
     make_rule(rbin)
-    image = stub.add_image(name="off")
+    image = ec2_stub.add_image(name="off")
     ec2.disable_image(ImageId=image.image_id)
     ec2.deregister_image(ImageId=image.image_id)
-    record = stub.image(image.image_id)
+    record = ec2_stub.image(image.image_id)
     assert record is not None and record.state_before_bin == "disabled"
     assert body(ec2.restore_image_from_recycle_bin(ImageId=image.image_id)) == {"Return": True}
-    restored = stub.image(image.image_id)
+    restored = ec2_stub.image(image.image_id)
     assert restored is not None and restored.state == "disabled"
 
 
-def test_restored_state_can_be_available(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
-    stub.lifecycle.restored_image_state = "available"
+def test_restored_state_can_be_available(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+    ec2_stub.lifecycle.restored_image_state = "available"
     make_rule(rbin)
-    image = stub.add_image(name="off", state="disabled")
+    image = ec2_stub.add_image(name="off", state="disabled")
     ec2.deregister_image(ImageId=image.image_id)
     ec2.restore_image_from_recycle_bin(ImageId=image.image_id)
-    restored = stub.image(image.image_id)
+    restored = ec2_stub.image(image.image_id)
     assert restored is not None and restored.state == "available"
 
 
 def test_restored_state_option_is_checked() -> None:
-    stub = Ec2Stub()
+    ec2_stub = Ec2Stub()
     with pytest.raises(ValueError, match="restored_image_state"):
-        stub.lifecycle.restored_image_state = "enabled"
+        ec2_stub.lifecycle.restored_image_state = "enabled"
 
 
-def test_restore_gives_the_image_back(stub: Ec2Stub, ec2: Any, rbin: Any, other_ec2: Any
-                                      ) -> None:
+def test_restore_gives_the_image_back(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any, other_ec2: Any
+) -> None:
     make_rule(rbin)
-    image = stub.add_image(name="web", tags={"team": "web"}, shared_with=[OTHER_ACCOUNT])
+    image = ec2_stub.add_image(name="web", tags={"team": "web"}, shared_with=[OTHER_ACCOUNT])
     ec2.deregister_image(ImageId=image.image_id)
     # In the bin, the other account can't see it.
-    response = client_error(other_ec2.deregister_image, ImageId=image.image_id)
+    response = error_response(other_ec2.deregister_image, ImageId=image.image_id)
     assert response["Error"]["Code"] == "InvalidAMIID.NotFound"
 
     response = ec2.restore_image_from_recycle_bin(ImageId=image.image_id)
     assert body(response) == {"Return": True}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
-    assert stub.image(image.image_id) == image  # state, tags and sharing as before
+    assert ec2_stub.image(image.image_id) == image  # state, tags and sharing as before
     assert binned(ec2) == []
     # Shared again: the other account sees it (and, not owning it, may not deregister it).
-    response = client_error(other_ec2.deregister_image, ImageId=image.image_id)
+    response = error_response(other_ec2.deregister_image, ImageId=image.image_id)
     assert_error(response, "AuthFailure", f"Not authorized for image:{image.image_id}", 400)
     # And it is an ordinary registered image again.
     assert ec2.deregister_image(ImageId=image.image_id)["Return"] is True
 
 
-def test_restore_until_exit_time_then_expired(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_restore_until_exit_time_then_expired(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, days=7)
-    first = stub.add_image(name="first")
-    second = stub.add_image(name="second")
+    first = ec2_stub.add_image(name="first")
+    second = ec2_stub.add_image(name="second")
     ec2.deregister_image(ImageId=first.image_id)
     ec2.deregister_image(ImageId=second.image_id)
-    stub.clock.advance(days=6, hours=23, minutes=59)
+    ec2_stub.clock.advance(days=6, hours=23, minutes=59)
     assert ec2.restore_image_from_recycle_bin(ImageId=first.image_id)["Return"] is True
 
-    stub.clock.advance(days=8)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=second.image_id)
+    ec2_stub.clock.advance(days=8)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=second.image_id)
     assert_error(response, "InvalidAMIID.NotFound",
                  f"The image id '[{second.image_id}]' does not exist", 400)
     assert binned(ec2) == []
     # Purged: the record is permanently deleted.
-    assert stub.image(second.image_id) is None
-    assert stub.image(first.image_id) is not None
+    assert ec2_stub.image(second.image_id) is None
+    assert ec2_stub.image(first.image_id) is not None
 
 
-def test_exit_time_is_exclusive(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_exit_time_is_exclusive(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, days=1)
-    image = stub.add_image(name="web")
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id)
-    stub.clock.advance(days=1)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
+    ec2_stub.clock.advance(days=1)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
     assert response["Error"]["Code"] == "InvalidAMIID.NotFound"
 
 
-def test_image_in_the_bin_is_unavailable_to_other_image_calls(stub: Ec2Stub, ec2: Any, rbin: Any
-                                                               ) -> None:
+def test_image_in_the_bin_is_unavailable_to_other_image_calls(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     make_rule(rbin)
-    image = stub.add_image(name="web")
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id)
     for call in (ec2.deregister_image, ec2.enable_image_deregistration_protection,
                  ec2.disable_image):
-        response = client_error(call, ImageId=image.image_id)
+        response = error_response(call, ImageId=image.image_id)
         assert_error(response, "InvalidAMIID.Unavailable",
                      f"The image ID '{image.image_id}' is no longer available", 400)
 
 
-def test_snapshots_of_a_binned_image_are_no_longer_in_use(stub: Ec2Stub, ec2: Any, rbin: Any
-                                                          ) -> None:
+def test_snapshots_of_a_binned_image_are_no_longer_in_use(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     make_rule(rbin)
-    binned_image = stub.add_image(name="old")
-    sibling = stub.add_image(name="new", snapshot_ids=binned_image.snapshot_ids)
+    binned_image = ec2_stub.add_image(name="old")
+    sibling = ec2_stub.add_image(name="new", snapshot_ids=binned_image.snapshot_ids)
     ec2.deregister_image(ImageId=binned_image.image_id)
     response = ec2.deregister_image(ImageId=sibling.image_id, DeleteAssociatedSnapshots=True)
     assert response["DeleteSnapshotResults"] == [
         {"SnapshotId": binned_image.snapshot_ids[0], "ReturnCode": "success"}]
 
 
-def test_restore_needs_the_snapshots_out_of_the_bin(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_restore_needs_the_snapshots_out_of_the_bin(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, days=7)
     make_rule(rbin, resource_type="EBS_SNAPSHOT", days=14)
-    image = stub.add_image(name="web", snapshots=2)
+    image = ec2_stub.add_image(name="web", snapshots=2)
     first, second = image.snapshot_ids
     response = ec2.deregister_image(ImageId=image.image_id, DeleteAssociatedSnapshots=True)
     assert response["DeleteSnapshotResults"] == [
         {"SnapshotId": first, "ReturnCode": "success"},
         {"SnapshotId": second, "ReturnCode": "success"},
     ]
-    before = stub.image(image.image_id)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
+    before = ec2_stub.image(image.image_id)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
     assert_error(response, "InvalidSnapshot.NotFound", f"The snapshot '{first}' does not exist.",
                  400)
-    assert stub.image(image.image_id) == before
+    assert ec2_stub.image(image.image_id) == before
 
     ec2.restore_snapshot_from_recycle_bin(SnapshotId=first)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
     assert_error(response, "InvalidSnapshot.NotFound", f"The snapshot '{second}' does not exist.",
                  400)
     ec2.restore_snapshot_from_recycle_bin(SnapshotId=second)
     assert ec2.restore_image_from_recycle_bin(ImageId=image.image_id)["Return"] is True
-    assert stub.image(image.image_id) == image
+    assert ec2_stub.image(image.image_id) == image
 
 
-def test_image_whose_snapshots_are_gone_cannot_be_restored(stub: Ec2Stub, ec2: Any, rbin: Any
-                                                           ) -> None:
+def test_image_whose_snapshots_are_gone_cannot_be_restored(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     make_rule(rbin)
-    image = stub.add_image(name="web")
+    image = ec2_stub.add_image(name="web")
     ec2.deregister_image(ImageId=image.image_id, DeleteAssociatedSnapshots=True)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id)
     assert_error(response, "InvalidSnapshot.NotFound",
                  f"The snapshot '{image.snapshot_ids[0]}' does not exist.", 400)
     # It stays listed until its retention ends ("no longer recoverable").
     assert [i["ImageId"] for i in binned(ec2)] == [image.image_id]
 
 
-def test_deleting_or_updating_a_rule_keeps_what_it_retained(stub: Ec2Stub, ec2: Any, rbin: Any
-                                                            ) -> None:
+def test_deleting_or_updating_a_rule_keeps_what_it_retained(
+    ec2_stub: Ec2Stub, ec2: Any, rbin: Any
+) -> None:
     identifier = make_rule(rbin, days=7)
-    first = stub.add_image(name="first")
+    first = ec2_stub.add_image(name="first")
     ec2.deregister_image(ImageId=first.image_id)
     rbin.update_rule(Identifier=identifier,
                      RetentionPeriod={"RetentionPeriodValue": 20, "RetentionPeriodUnit": "DAYS"})
-    second = stub.add_image(name="second")
+    second = ec2_stub.add_image(name="second")
     ec2.deregister_image(ImageId=second.image_id)
     rbin.delete_rule(Identifier=identifier)
-    third = stub.add_image(name="third")
+    third = ec2_stub.add_image(name="third")
     ec2.deregister_image(ImageId=third.image_id)
     exits = {i["ImageId"]: i["RecycleBinExitTime"] for i in binned(ec2)}
     assert exits == {first.image_id: NOW + timedelta(days=7),
                      second.image_id: NOW + timedelta(days=20)}
 
 
-def test_restore_errors(stub: Ec2Stub, ec2: Any, other_ec2: Any, rbin: Any, other_rbin: Any
-                        ) -> None:
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId="web-1")
+def test_restore_errors(
+    ec2_stub: Ec2Stub, ec2: Any, other_ec2: Any, rbin: Any, other_rbin: Any
+) -> None:
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId="web-1")
     assert_error(response, "InvalidAMIID.Malformed", 'Invalid id: "web-1" (expecting "ami-...")',
                  400)
-    live = stub.add_image(name="live")
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=live.image_id)
+    live = ec2_stub.add_image(name="live")
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=live.image_id)
     assert_error(response, "InvalidAMIID.NotFound",
                  f"The image id '[{live.image_id}]' does not exist", 400)
     make_rule(other_rbin)
-    foreign = stub.add_image(name="foreign", owner_id=OTHER_ACCOUNT)
+    foreign = ec2_stub.add_image(name="foreign", owner_id=OTHER_ACCOUNT)
     other_ec2.deregister_image(ImageId=foreign.image_id)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=foreign.image_id)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=foreign.image_id)
     assert_error(response, "InvalidAMIID.NotFound",
                  f"The image id '[{foreign.image_id}]' does not exist", 400)
     assert [i["ImageId"] for i in binned(other_ec2)] == [foreign.image_id]
     assert binned(ec2) == []
 
 
-def test_restore_dry_run_and_authorization(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_restore_dry_run_and_authorization(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin)
-    image = stub.add_image(name="web", tags={"team": "web"})
+    image = ec2_stub.add_image(name="web", tags={"team": "web"})
     ec2.deregister_image(ImageId=image.image_id)
-    before = stub.image(image.image_id)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id,
-                            DryRun=True)
+    before = ec2_stub.image(image.image_id)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id,
+                              DryRun=True)
     assert_error(response, "DryRunOperation",
                  "Request would have succeeded, but DryRun flag is set.", 412)
-    assert stub.image(image.image_id) == before
+    assert ec2_stub.image(image.image_id) == before
 
     asked: list[AuthorizationRequest] = []
 
@@ -377,9 +387,9 @@ def test_restore_dry_run_and_authorization(stub: Ec2Stub, ec2: Any, rbin: Any) -
         asked.append(request)
         return Decision.deny()
 
-    stub.evaluator = CallableEvaluator(deny)
-    response = client_error(ec2.restore_image_from_recycle_bin, ImageId=image.image_id,
-                            DryRun=True)
+    ec2_stub.evaluator = CallableEvaluator(deny)
+    response = error_response(ec2.restore_image_from_recycle_bin, ImageId=image.image_id,
+                              DryRun=True)
     arn = f"arn:aws:ec2:us-east-1::image/{image.image_id}"
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
@@ -388,15 +398,15 @@ def test_restore_dry_run_and_authorization(stub: Ec2Stub, ec2: Any, rbin: Any) -
     [request] = asked
     assert (request.action, request.resource) == ("ec2:RestoreImageFromRecycleBin", arn)
     assert request.context["ec2:ImageID"] == image.image_id
-    assert stub.image(image.image_id) == before
+    assert ec2_stub.image(image.image_id) == before
 
 
 # -- ListImagesInRecycleBin -----------------------------------------------------------------------
 
 
-def test_list_by_ids_and_pages(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
+def test_list_by_ids_and_pages(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin)
-    images = [stub.add_image(name=f"img-{i}") for i in range(5)]
+    images = [ec2_stub.add_image(name=f"img-{i}") for i in range(5)]
     for image in images:
         ec2.deregister_image(ImageId=image.image_id)
     ids = [i.image_id for i in images]
@@ -414,26 +424,26 @@ def test_list_by_ids_and_pages(stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     assert "NextToken" not in pages[-1]
 
 
-def test_list_errors(stub: Ec2Stub, ec2: Any) -> None:
-    response = client_error(ec2.list_images_in_recycle_bin, ImageIds=["nope"])
+def test_list_errors(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    response = error_response(ec2.list_images_in_recycle_bin, ImageIds=["nope"])
     assert_error(response, "InvalidAMIID.Malformed", 'Invalid id: "nope" (expecting "ami-...")',
                  400)
-    response = client_error(ec2.list_images_in_recycle_bin,
-                            ImageIds=[f"ami-{i:08x}" for i in range(21)])
+    response = error_response(ec2.list_images_in_recycle_bin,
+                              ImageIds=[f"ami-{i:08x}" for i in range(21)])
     assert_error(response, "InvalidParameterValue",
                  "The maximum number of image IDs that can be specified is 20, but 21 were "
                  "given.", 400)
-    response = client_error(ec2.list_images_in_recycle_bin, MaxResults=1001)
+    response = error_response(ec2.list_images_in_recycle_bin, MaxResults=1001)
     assert_error(response, "InvalidParameterValue",
                  "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value less than "
                  "1000.", 400)
-    response = client_error(ec2.list_images_in_recycle_bin, NextToken="garbage!")
+    response = error_response(ec2.list_images_in_recycle_bin, NextToken="garbage!")
     assert_error(response, "InvalidPaginationToken",
                  "The specified pagination token is not valid or is expired.", 400)
 
 
-def test_list_dry_run_and_authorization(stub: Ec2Stub, ec2: Any) -> None:
-    response = client_error(ec2.list_images_in_recycle_bin, DryRun=True)
+def test_list_dry_run_and_authorization(ec2_stub: Ec2Stub, ec2: Any) -> None:
+    response = error_response(ec2.list_images_in_recycle_bin, DryRun=True)
     assert_error(response, "DryRunOperation",
                  "Request would have succeeded, but DryRun flag is set.", 412)
     asked: list[AuthorizationRequest] = []
@@ -442,8 +452,8 @@ def test_list_dry_run_and_authorization(stub: Ec2Stub, ec2: Any) -> None:
         asked.append(request)
         return Decision.deny()
 
-    stub.evaluator = CallableEvaluator(deny)
-    response = client_error(ec2.list_images_in_recycle_bin)
+    ec2_stub.evaluator = CallableEvaluator(deny)
+    response = error_response(ec2.list_images_in_recycle_bin)
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     [request] = asked
