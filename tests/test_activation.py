@@ -18,7 +18,6 @@ from botocore.exceptions import ClientError, ParamValidationError
 from botostub_ec2 import (
     ActivationError,
     Ec2Stub,
-    Principal,
     UnhandledOperationError,
     hooks,
     stub_for,
@@ -341,33 +340,3 @@ def test_state_is_per_region():
             boto3.client("ec2", region_name="eu-west-1").deregister_image(ImageId=west.image_id)
         assert deregister(boto3.client("ec2", region_name="us-west-2"), west.image_id)
     assert stub.calls[0].region == "eu-west-1"
-
-
-def test_get_caller_identity():
-    stub = Ec2Stub(account_id="111122223333")
-    with stub:
-        identity = boto3.client("sts", region_name="us-east-1").get_caller_identity()
-    assert identity["Account"] == "111122223333"
-    assert identity["Arn"] == "arn:aws:iam::111122223333:user/botostub"
-    assert identity["UserId"].startswith("AIDA") and len(identity["UserId"]) == 21
-    assert identity["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-@pytest.mark.parametrize(("arn", "user_id"), [
-    # aws:userid values (IAM User Guide, policy variables), which GetCallerIdentity returns.
-    ("arn:aws:sts::111122223333:federated-user/bob", "111122223333:bob"),
-    ("arn:aws:iam::111122223333:root", "111122223333"),
-])
-def test_get_caller_identity_user_id_by_principal_kind(arn, user_id):
-    stub = Ec2Stub(account_id="111122223333", principal=Principal(arn))
-    with stub:
-        identity = boto3.client("sts", region_name="us-east-1").get_caller_identity()
-    assert (identity["Arn"], identity["UserId"]) == (arn, user_id)
-
-
-def test_assumed_role_user_id_ends_with_the_session_name():
-    arn = "arn:aws:sts::111122223333:assumed-role/deployer/ci-run-7"
-    stub = Ec2Stub(account_id="111122223333", principal=Principal(arn))
-    with stub:
-        identity = boto3.client("sts", region_name="us-east-1").get_caller_identity()
-    assert identity["UserId"].startswith("AROA") and identity["UserId"].endswith(":ci-run-7")

@@ -1,9 +1,9 @@
 """The evaluator behind real boto3 clients: EC2 denials, DryRun, DeleteAssociatedSnapshots,
-identities per access key, the request context the stub builds, STS DecodeAuthorizationMessage."""
+identities per access key, the request context the stub builds (STS DecodeAuthorizationMessage:
+tests/operations/test_sts.py)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ParamValidationError
 
 from botostub_ec2 import Ec2Stub, IamIdentity, IamPolicyEvaluator, Principal
 from botostub_ec2.permissions import decode_authorization_message
@@ -48,9 +47,6 @@ def deny(action: Any = "ec2:DeregisterImage", resource: Any = "*", sid: str = ""
     if sid:
         statement["Sid"] = sid
     return statement
-
-
-DECODE = allow("sts:DecodeAuthorizationMessage")
 
 
 def client(service: str, key: str = "AKIAALICE") -> Any:
@@ -401,75 +397,6 @@ def test_snapshot_condition_keys() -> None:
         [result] = client("ec2").deregister_image(
             ImageId=image.image_id, DeleteAssociatedSnapshots=True)["DeleteSnapshotResults"]
     assert result["ReturnCode"] == "success"
-
-
-# -- STS DecodeAuthorizationMessage ----------------------------------------------------------
-
-
-def _denied_token(stub: Ec2Stub) -> str:
-    image = stub.add_image()
-    with stub:
-        message = error_response(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
-            "Message"]
-    return message.rsplit(": ", 1)[1]
-
-
-def test_decode_authorization_message_round_trip() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
-    token = _denied_token(stub)
-    with stub:
-        response = client("sts").decode_authorization_message(EncodedMessage=token)
-    document = json.loads(response["DecodedMessage"])
-    assert document == decode_authorization_message(token)
-    assert list(document) == ["allowed", "explicitDeny", "matchedStatements", "failures",
-                              "context"]
-    assert document["explicitDeny"] is False
-    assert document["matchedStatements"] == {"items": []}
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-def test_decode_requires_permission() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(allow("ec2:DescribeImages"))]))
-    token = _denied_token(stub)
-    with stub:
-        response = error_response(client("sts").decode_authorization_message, EncodedMessage=token)
-    assert response["Error"] == {
-        "Type": "Sender",
-        "Code": "AccessDenied",
-        "Message": f"User: {ALICE} is not authorized to perform: sts:DecodeAuthorizationMessage "
-                   "because no identity-based policy allows the sts:DecodeAuthorizationMessage "
-                   "action",
-    }
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
-
-
-def test_decode_explicitly_denied() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(allow("*"), deny("sts:*"))]))
-    with stub:
-        response = error_response(client("sts").decode_authorization_message, EncodedMessage="x")
-    assert response["Error"]["Code"] == "AccessDenied"
-    assert response["Error"]["Message"].endswith(
-        "sts:DecodeAuthorizationMessage with an explicit deny in an identity-based policy")
-
-
-@pytest.mark.parametrize("token", ["garbage", "bse1!!!!", "bse1abc\ndef", "bse1" + "A" * 40])
-def test_decode_rejects_tokens_it_did_not_issue(token: str) -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
-    with stub:
-        response = error_response(client("sts").decode_authorization_message, EncodedMessage=token)
-    assert response["Error"]["Code"] == "InvalidAuthorizationMessageException"
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert client("sts").exceptions.InvalidAuthorizationMessageException
-
-
-def test_decode_modelled_exception_class_and_param_validation() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
-    with stub:
-        sts = client("sts")
-        with pytest.raises(sts.exceptions.InvalidAuthorizationMessageException):
-            sts.decode_authorization_message(EncodedMessage="nope")
-        with pytest.raises(ParamValidationError):
-            sts.decode_authorization_message(EncodedMessage="")
 
 
 # -- packaging ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Property test: which rule retains a deregistered image, against a plain reference model."""
+"""Property test of botostub_ec2/common/retention.py: which rule retains a deregistered image,
+against a plain reference model."""
 
 from __future__ import annotations
 
