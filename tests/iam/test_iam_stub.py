@@ -55,8 +55,7 @@ def client(service: str, key: str = "AKIAALICE") -> Any:
 
 
 def make_stub(evaluator: IamPolicyEvaluator, **kw: Any) -> Ec2Stub:
-    return Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=ALICE, principals=KEYS,
-                   strict=True, **kw)
+    return Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=ALICE, principals=KEYS, **kw)
 
 
 def decoded(message: str) -> dict[str, Any]:
@@ -326,7 +325,7 @@ def test_resource_tags_principal_tags_and_abac() -> None:
     evaluator = IamPolicyEvaluator([policy(allow(StringEquals={
         "aws:ResourceTag/team": "${aws:PrincipalTag/team}"}))])
     web_user = Principal(ALICE, tags={"team": "web"})
-    stub = Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=web_user, strict=True)
+    stub = Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=web_user)
     ours = stub.add_image(tags={"team": "web"})
     theirs = stub.add_image(tags={"team": "db"})
     with stub:

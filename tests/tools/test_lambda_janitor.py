@@ -24,7 +24,7 @@ RETENTION = {"Project": "Test-Retention"}
 
 @pytest.fixture
 def stub() -> Ec2Stub:
-    stub = Ec2Stub(strict=True)
+    stub = Ec2Stub()
     stub.clock.freeze("2024-09-01T00:00:00Z")
     return stub
 
