@@ -31,12 +31,15 @@ def stub() -> Ec2Stub:
 
 @pytest.fixture
 def function(monkeypatch: pytest.MonkeyPatch, stub: Ec2Stub) -> Iterator[ModuleType]:
-    """The function module, freshly imported (cold start) *before* the stub is active."""
+    """The function module, freshly imported, its clients made (cold start) *before* the stub
+    is active."""
     monkeypatch.setenv("AWS_REGION", REGION)  # set by the Lambda runtime
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     from . import expiry_lambda
 
     module = importlib.reload(expiry_lambda)
+    for service in ("ec2", "rbin"):  # the cold start: no stub is active yet
+        module.client(service)
     with stub:
         yield module
 
