@@ -54,11 +54,13 @@ def boto3_session(ec2_stub: Ec2Stub, _sessions: Sessions) -> boto3.Session:
 
 @pytest.fixture
 def ec2(ec2_client: Any) -> Any:
+    """The plugin's ``ec2_client``: the stub's default caller, in the stub's Region."""
     return ec2_client
 
 
 @pytest.fixture
 def rbin(boto3_session: boto3.Session) -> Any:
+    """A Recycle Bin (``rbin``) client of the same caller."""
     return boto3_session.client("rbin")
 
 
@@ -71,11 +73,13 @@ def other_session(ec2_stub: Ec2Stub, _sessions: Sessions) -> boto3.Session:
 
 @pytest.fixture
 def other_ec2(other_session: boto3.Session) -> Any:
+    """An EC2 client acting as a user of ``OTHER_ACCOUNT``."""
     return other_session.client("ec2")
 
 
 @pytest.fixture
 def other_rbin(other_session: boto3.Session) -> Any:
+    """A Recycle Bin client acting as a user of ``OTHER_ACCOUNT``."""
     return other_session.client("rbin")
 
 
