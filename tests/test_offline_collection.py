@@ -20,12 +20,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOSED_PORT = "http://127.0.0.1:9"
-#: Tests that create clients while no stub is active: at module import (a Lambda cold start,
-#: a client made before activation) or in a fixture of a wider scope.
+#: Tests that create clients while no stub is active: a client made for the module before any
+#: activation, a Lambda function's cold start, clients made before and after a stub's ``with``.
 CLIENTS_BEFORE_ACTIVATION = [
     "tests/test_activation.py::test_reaches_clients_created_before_activation",
     "tests/tools/test_lambda_janitor.py",
-    "tests/common/test_retention.py",
     "tests/operations/test_sts.py",
 ]
 

@@ -1,4 +1,5 @@
-"""DescribeInstances, RunInstances, TerminateInstances through real boto3 clients (strict mode).
+"""Tests of botostub_ec2/operations/instances.py: DescribeInstances, RunInstances,
+TerminateInstances, through real boto3 clients (strict mode).
 
 Evidence for each code and message: docs/fidelity/resources.md.
 """

@@ -1,4 +1,5 @@
-"""The rbin service: retention rules, locks, rule tags, validation, quotas, authorization."""
+"""Tests of botostub_ec2/operations/rbin.py, the rbin service: retention rules, locks, rule tags,
+validation, quotas, authorization."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DescribeSnapshots, DeleteSnapshot, CreateSnapshot through real boto3 clients (strict mode).
+"""Tests of botostub_ec2/operations/snapshots.py: DescribeSnapshots, DeleteSnapshot,
+CreateSnapshot, through real boto3 clients (strict mode).
 
 Evidence for each code and message: docs/fidelity/resources.md.
 """

@@ -1,4 +1,5 @@
-"""CreateTags, DeleteTags, DescribeTags on images, snapshots and instances (strict mode).
+"""Tests of botostub_ec2/operations/tags.py: CreateTags, DeleteTags, DescribeTags on images,
+snapshots and instances (strict mode).
 
 Evidence for each code and message: docs/fidelity/resources.md.
 """
