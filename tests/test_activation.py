@@ -9,39 +9,26 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import botocore.exceptions
+import botocore.httpsession
 import botocore.session
 import pytest
 from botocore import credentials as botocore_credentials
-from botocore.awsrequest import AWSResponse
+from botocore import utils as botocore_utils
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ParamValidationError
 
 from botostub_ec2 import (
     ActivationError,
     Ec2Stub,
-    Principal,
     UnhandledOperationError,
     hooks,
     stub_for,
 )
 
+from .helpers import NetworkAttempt, guard_network
+
 ORIGINAL_MAKE_API_CALL = BaseClient.__dict__["_make_api_call"]
-
-
-class NetworkAttempt(Exception):
-    """Raised by a before-send hook: the call would have left the process."""
-
-
-def guard_network(client: Any) -> list[str]:
-    """Make ``client`` record and refuse any request that reaches before-send."""
-    attempts: list[str] = []
-
-    def before_send(request: Any, **kwargs: Any) -> AWSResponse:
-        attempts.append(request.url)
-        raise NetworkAttempt(request.url)
-
-    client.meta.events.register("before-send", before_send)
-    return attempts
 
 
 def deregister(client: Any, image_id: str) -> bool:
@@ -50,14 +37,19 @@ def deregister(client: Any, image_id: str) -> bool:
 
 # -- process-wide ------------------------------------------------------------------------------
 
-MODULE_CLIENT = boto3.client("ec2", region_name="us-east-1")  # created at import, before any stub
+@pytest.fixture(scope="module")
+def module_client() -> Any:
+    """A client made once for the module, before any stub is active (not at import: without a
+    stub, making a client looks for credentials, which the test environment must allow first)."""
+    assert stub_for() is None
+    return boto3.client("ec2", region_name="us-east-1")
 
 
-def test_reaches_clients_created_before_activation():
+def test_reaches_clients_created_before_activation(module_client):
     stub = Ec2Stub()
     image = stub.add_image("web")
     with stub:
-        assert deregister(MODULE_CLIENT, image.image_id) is True
+        assert deregister(module_client, image.image_id) is True
     assert stub.image(image.image_id).state == "deregistered"
 
 
@@ -322,12 +314,31 @@ def test_no_credentials_or_config_needed():
         assert deregister(client, image.image_id)
 
 
-def test_network_credential_providers_are_off_while_active():
-    provider = botocore_credentials.InstanceMetadataProvider(
+def test_network_credential_providers_are_off_while_active(monkeypatch):
+    # The suite's environment switches these sources off (tests/conftest.py): turn them on here,
+    # and record every request they send instead of sending it.
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/test")
+    requests = []
+
+    def send(session, request):
+        requests.append(request.url)
+        raise botocore.exceptions.EndpointConnectionError(endpoint_url=request.url)
+
+    monkeypatch.setattr(botocore.httpsession.URLLib3Session, "send", send)
+    instance = botocore_credentials.InstanceMetadataProvider(
         iam_role_fetcher=botocore_credentials.InstanceMetadataFetcher(timeout=5, num_attempts=3))
+    container = botocore_credentials.ContainerProvider(
+        fetcher=botocore_utils.ContainerMetadataFetcher(sleep=lambda seconds: None))
     with Ec2Stub():
-        assert provider.load() is None
-        assert botocore_credentials.ContainerProvider().load() is None
+        assert instance.load() is None
+        assert container.load() is None
+    assert requests == []
+    # Without a stub both would have asked the network.
+    assert instance.load() is None
+    with pytest.raises(botocore_credentials.CredentialRetrievalError):
+        container.load()
+    assert {url.split("/")[2] for url in requests} == {"169.254.169.254", "169.254.170.2"}
 
 
 def test_credentials_select_the_principal():
@@ -356,33 +367,3 @@ def test_state_is_per_region():
             boto3.client("ec2", region_name="eu-west-1").deregister_image(ImageId=west.image_id)
         assert deregister(boto3.client("ec2", region_name="us-west-2"), west.image_id)
     assert stub.calls[0].region == "eu-west-1"
-
-
-def test_get_caller_identity():
-    stub = Ec2Stub(account_id="111122223333")
-    with stub:
-        identity = boto3.client("sts", region_name="us-east-1").get_caller_identity()
-    assert identity["Account"] == "111122223333"
-    assert identity["Arn"] == "arn:aws:iam::111122223333:user/botostub"
-    assert identity["UserId"].startswith("AIDA") and len(identity["UserId"]) == 21
-    assert identity["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-@pytest.mark.parametrize(("arn", "user_id"), [
-    # aws:userid values (IAM User Guide, policy variables), which GetCallerIdentity returns.
-    ("arn:aws:sts::111122223333:federated-user/bob", "111122223333:bob"),
-    ("arn:aws:iam::111122223333:root", "111122223333"),
-])
-def test_get_caller_identity_user_id_by_principal_kind(arn, user_id):
-    stub = Ec2Stub(account_id="111122223333", principal=Principal(arn))
-    with stub:
-        identity = boto3.client("sts", region_name="us-east-1").get_caller_identity()
-    assert (identity["Arn"], identity["UserId"]) == (arn, user_id)
-
-
-def test_assumed_role_user_id_ends_with_the_session_name():
-    arn = "arn:aws:sts::111122223333:assumed-role/deployer/ci-run-7"
-    stub = Ec2Stub(account_id="111122223333", principal=Principal(arn))
-    with stub:
-        identity = boto3.client("sts", region_name="us-east-1").get_caller_identity()
-    assert identity["UserId"].startswith("AROA") and identity["UserId"].endswith(":ci-run-7")

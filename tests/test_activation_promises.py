@@ -28,22 +28,9 @@ from botocore.exceptions import ClientError
 from botostub_ec2 import Ec2Stub, ResponseValidationError, hooks, stub_for
 from botostub_ec2.patches import held_sets
 
+from .helpers import NetworkAttempt, guard_network
+
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret"}
-
-
-class NetworkAttempt(Exception):
-    """Raised by a before-send hook: the call would have left the process."""
-
-
-def guard_network(client: Any) -> list[str]:
-    attempts: list[str] = []
-
-    def before_send(request: Any, **kwargs: Any) -> AWSResponse:
-        attempts.append(request.url)
-        raise NetworkAttempt(request.url)
-
-    client.meta.events.register("before-send", before_send)
-    return attempts
 
 
 def names(client: Any, image_id: str) -> str:

@@ -92,7 +92,7 @@ CLI_INSTANCES = {
 def stub(request, tmp_path):
     backend = MemoryBackend() if request.param == "memory" else SqliteBackend(tmp_path / "s.db")
     stub = Ec2Stub(account_id="111122223333", region="eu-west-1", backend=backend,
-                   clock=Clock("2024-06-01T00:00:00Z"), strict=True)
+                   clock=Clock("2024-06-01T00:00:00Z"))
     yield stub
     backend.close()
 

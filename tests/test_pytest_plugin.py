@@ -49,7 +49,17 @@ def test_fixtures_and_markers(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=6)
 
 
-def test_strict_ini_option(pytester: pytest.Pytester) -> None:
+def test_strict_ini_option(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The suite turns strict mode on through the environment (tests/conftest.py): without this,
+    # the inner run would be strict whatever the ini says.
+    monkeypatch.delenv("BOTOSTUB_EC2_STRICT")
+    pytester.makepyfile(
+        """
+        def test_not_strict(ec2_stub):
+            assert ec2_stub.strict is False
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
     pytester.makeini("[pytest]\nbotostub_ec2_strict = true\n")
     pytester.makepyfile(
         """

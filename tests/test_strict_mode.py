@@ -41,3 +41,10 @@ def test_environment_variable_turns_strict_on(monkeypatch):
     assert Ec2Stub().strict is True
     monkeypatch.setenv("BOTOSTUB_EC2_STRICT", "0")
     assert Ec2Stub().strict is False
+
+
+def test_every_stub_of_the_suite_is_strict(ec2_stub):
+    # tests/conftest.py sets BOTOSTUB_EC2_STRICT=1 for each test: the one place strict mode is
+    # turned on for the suite, for the plugin's fixture and for stubs built directly alike.
+    assert ec2_stub.strict is True
+    assert Ec2Stub().strict is True

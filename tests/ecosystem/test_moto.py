@@ -31,7 +31,7 @@ def _small_moto(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def stub() -> Iterator[Ec2Stub]:
-    stub = Ec2Stub(passthrough=True, strict=True)
+    stub = Ec2Stub(passthrough=True)
     with moto.mock_aws(), stub:
         yield stub
 

@@ -20,7 +20,7 @@ REGION = "us-east-1"
 
 @pytest.fixture
 def stub() -> Any:
-    stub = Ec2Stub(strict=True)
+    stub = Ec2Stub()
     with stub:
         yield stub
 

@@ -28,7 +28,7 @@ LONE_SNAPSHOT = "snap-0123456789abcdef2"
 
 
 def seeded(**kwargs: Any) -> Ec2Stub:
-    stub = Ec2Stub(strict=True, clock=None, **kwargs)
+    stub = Ec2Stub(clock=None, **kwargs)
     stub.clock.freeze("2024-05-01T12:00:00Z")
     for n, snapshot_id in enumerate(SNAPSHOTS):  # fixed volume ids: two stubs describe alike
         stub.add_snapshot(snapshot_id, volume_id=f"vol-0123456789abcdef{n}",
@@ -96,7 +96,7 @@ def test_wire_answers_equal_fast_answers() -> None:
 def test_other_protocols_equal_fast_answers() -> None:
     results = []
     for wire in (False, True):
-        stub = Ec2Stub(strict=True, wire=wire)
+        stub = Ec2Stub(wire=wire)
         with stub:
             sts = boto3.client("sts", region_name=REGION)
             rbin = boto3.client("rbin", region_name=REGION)

@@ -1,9 +1,9 @@
 """The evaluator behind real boto3 clients: EC2 denials, DryRun, DeleteAssociatedSnapshots,
-identities per access key, the request context the stub builds, STS DecodeAuthorizationMessage."""
+identities per access key, the request context the stub builds (STS DecodeAuthorizationMessage:
+tests/operations/test_sts.py)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,10 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, ParamValidationError
 
 from botostub_ec2 import Ec2Stub, IamIdentity, IamPolicyEvaluator, Principal
 from botostub_ec2.permissions import decode_authorization_message
+
+from ..helpers import error_response
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -48,23 +49,13 @@ def deny(action: Any = "ec2:DeregisterImage", resource: Any = "*", sid: str = ""
     return statement
 
 
-DECODE = allow("sts:DecodeAuthorizationMessage")
-
-
 def client(service: str, key: str = "AKIAALICE") -> Any:
     return boto3.client(service, region_name="us-east-1", aws_access_key_id=key,
                         aws_secret_access_key="secret")
 
 
 def make_stub(evaluator: IamPolicyEvaluator, **kw: Any) -> Ec2Stub:
-    return Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=ALICE, principals=KEYS,
-                   strict=True, **kw)
-
-
-def failure(call: Any, **params: Any) -> dict[str, Any]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return caught.value.response  # type: ignore[no-any-return]
+    return Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=ALICE, principals=KEYS, **kw)
 
 
 def decoded(message: str) -> dict[str, Any]:
@@ -128,7 +119,7 @@ def test_unauthorized_operation_message_variants(options: dict[str, Any], clause
     stub = make_stub(_evaluator(options))
     image = stub.add_image()
     with stub:
-        response = failure(client("ec2").deregister_image, ImageId=image.image_id)
+        response = error_response(client("ec2").deregister_image, ImageId=image.image_id)
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert response["ResponseMetadata"]["RequestId"]
@@ -149,7 +140,7 @@ def test_explicit_deny_decodes_with_the_matched_statement() -> None:
         sid="NoProd", StringEquals={"aws:ResourceTag/env": "prod"}))]))
     image = stub.add_image(tags={"env": "prod"})
     with stub:
-        message = failure(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
+        message = error_response(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
             "Message"]
     document = decoded(message)
     [matched] = document["matchedStatements"]["items"]
@@ -186,7 +177,7 @@ def test_group_policy_deny_lists_the_group() -> None:
     stub = make_stub(evaluator)
     image = stub.add_image()
     with stub:
-        message = failure(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
+        message = error_response(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
             "Message"]
     [matched] = decoded(message)["matchedStatements"]["items"]
     assert matched["principals"] == {"items": []}
@@ -201,7 +192,8 @@ def test_dry_run_allowed_is_dry_run_operation() -> None:
     stub = make_stub(IamPolicyEvaluator([policy(allow())]))
     image = stub.add_image()
     with stub:
-        response = failure(client("ec2").deregister_image, ImageId=image.image_id, DryRun=True)
+        response = error_response(client("ec2").deregister_image, ImageId=image.image_id,
+                                  DryRun=True)
     assert response["Error"] == {"Code": "DryRunOperation",
                                  "Message": "Request would have succeeded, but DryRun flag is set."}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 412
@@ -213,7 +205,8 @@ def test_dry_run_denied_is_unauthorized_operation() -> None:
         Bool={"aws:SecureTransport": "true"}))]))
     image = stub.add_image()
     with stub:
-        response = failure(client("ec2").deregister_image, ImageId=image.image_id, DryRun=True)
+        response = error_response(client("ec2").deregister_image, ImageId=image.image_id,
+                                  DryRun=True)
     assert response["Error"]["Code"] == "UnauthorizedOperation"
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert "with an explicit deny in an identity-based policy" in response["Error"]["Message"]
@@ -283,7 +276,7 @@ def test_two_access_keys_act_as_two_identities() -> None:
     first = stub.add_image()
     second = stub.add_image()
     with stub:
-        carol = failure(client("ec2", "AKIACAROL").deregister_image, ImageId=first.image_id)
+        carol = error_response(client("ec2", "AKIACAROL").deregister_image, ImageId=first.image_id)
         client("ec2", "AKIAALICE").deregister_image(ImageId=second.image_id)
     assert f"User: {CAROL} is not authorized" in carol["Error"]["Message"]
     assert stub.image(first.image_id).state == "available"
@@ -297,7 +290,7 @@ def test_one_policy_set_distinguishes_callers_by_condition_keys() -> None:
     stub = make_stub(evaluator)
     image = stub.add_image()
     with stub:
-        failure(client("ec2", "AKIACAROL").deregister_image, ImageId=image.image_id)
+        error_response(client("ec2", "AKIACAROL").deregister_image, ImageId=image.image_id)
         client("ec2", "AKIAALICE").deregister_image(ImageId=image.image_id)
 
 
@@ -307,8 +300,9 @@ def test_the_principals_account_decides_ownership() -> None:
     private = stub.add_image()
     shared = stub.add_image(shared_with=[OTHER_ACCOUNT])
     with stub:
-        not_found = failure(client("ec2", "AKIABOB").deregister_image, ImageId=private.image_id)
-        not_owner = failure(client("ec2", "AKIABOB").deregister_image, ImageId=shared.image_id)
+        bob = client("ec2", "AKIABOB")
+        not_found = error_response(bob.deregister_image, ImageId=private.image_id)
+        not_owner = error_response(bob.deregister_image, ImageId=shared.image_id)
     assert not_found["Error"]["Code"] == "InvalidAMIID.NotFound"
     assert not_owner["Error"]["Code"] == "AuthFailure"
 
@@ -331,13 +325,13 @@ def test_resource_tags_principal_tags_and_abac() -> None:
     evaluator = IamPolicyEvaluator([policy(allow(StringEquals={
         "aws:ResourceTag/team": "${aws:PrincipalTag/team}"}))])
     web_user = Principal(ALICE, tags={"team": "web"})
-    stub = Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=web_user, strict=True)
+    stub = Ec2Stub(account_id=ACCOUNT, evaluator=evaluator, principal=web_user)
     ours = stub.add_image(tags={"team": "web"})
     theirs = stub.add_image(tags={"team": "db"})
     with stub:
         ec2 = client("ec2")
         ec2.deregister_image(ImageId=ours.image_id)
-        failure(ec2.deregister_image, ImageId=theirs.image_id)
+        error_response(ec2.deregister_image, ImageId=theirs.image_id)
 
 
 @pytest.mark.parametrize(("condition", "allowed"), [
@@ -359,7 +353,7 @@ def test_image_condition_keys(condition: dict[str, Any], allowed: bool) -> None:
         if allowed:
             client("ec2").deregister_image(ImageId=image.image_id)
         else:
-            failure(client("ec2").deregister_image, ImageId=image.image_id)
+            error_response(client("ec2").deregister_image, ImageId=image.image_id)
 
 
 def test_configured_source_ip_and_vpc_endpoint() -> None:
@@ -372,7 +366,7 @@ def test_configured_source_ip_and_vpc_endpoint() -> None:
             if allowed:
                 client("ec2").deregister_image(ImageId=image.image_id)
             else:
-                failure(client("ec2").deregister_image, ImageId=image.image_id)
+                error_response(client("ec2").deregister_image, ImageId=image.image_id)
 
 
 def test_current_time_comes_from_the_stub_clock() -> None:
@@ -384,7 +378,7 @@ def test_current_time_comes_from_the_stub_clock() -> None:
     with stub:
         client("ec2").deregister_image(ImageId=first.image_id)
         stub.clock.advance(hours=2)
-        failure(client("ec2").deregister_image, ImageId=second.image_id)
+        error_response(client("ec2").deregister_image, ImageId=second.image_id)
 
 
 def test_snapshot_condition_keys() -> None:
@@ -402,75 +396,6 @@ def test_snapshot_condition_keys() -> None:
         [result] = client("ec2").deregister_image(
             ImageId=image.image_id, DeleteAssociatedSnapshots=True)["DeleteSnapshotResults"]
     assert result["ReturnCode"] == "success"
-
-
-# -- STS DecodeAuthorizationMessage ----------------------------------------------------------
-
-
-def _denied_token(stub: Ec2Stub) -> str:
-    image = stub.add_image()
-    with stub:
-        message = failure(client("ec2").deregister_image, ImageId=image.image_id)["Error"][
-            "Message"]
-    return message.rsplit(": ", 1)[1]
-
-
-def test_decode_authorization_message_round_trip() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
-    token = _denied_token(stub)
-    with stub:
-        response = client("sts").decode_authorization_message(EncodedMessage=token)
-    document = json.loads(response["DecodedMessage"])
-    assert document == decode_authorization_message(token)
-    assert list(document) == ["allowed", "explicitDeny", "matchedStatements", "failures",
-                              "context"]
-    assert document["explicitDeny"] is False
-    assert document["matchedStatements"] == {"items": []}
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-def test_decode_requires_permission() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(allow("ec2:DescribeImages"))]))
-    token = _denied_token(stub)
-    with stub:
-        response = failure(client("sts").decode_authorization_message, EncodedMessage=token)
-    assert response["Error"] == {
-        "Type": "Sender",
-        "Code": "AccessDenied",
-        "Message": f"User: {ALICE} is not authorized to perform: sts:DecodeAuthorizationMessage "
-                   "because no identity-based policy allows the sts:DecodeAuthorizationMessage "
-                   "action",
-    }
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
-
-
-def test_decode_explicitly_denied() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(allow("*"), deny("sts:*"))]))
-    with stub:
-        response = failure(client("sts").decode_authorization_message, EncodedMessage="x")
-    assert response["Error"]["Code"] == "AccessDenied"
-    assert response["Error"]["Message"].endswith(
-        "sts:DecodeAuthorizationMessage with an explicit deny in an identity-based policy")
-
-
-@pytest.mark.parametrize("token", ["garbage", "bse1!!!!", "bse1abc\ndef", "bse1" + "A" * 40])
-def test_decode_rejects_tokens_it_did_not_issue(token: str) -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
-    with stub:
-        response = failure(client("sts").decode_authorization_message, EncodedMessage=token)
-    assert response["Error"]["Code"] == "InvalidAuthorizationMessageException"
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert client("sts").exceptions.InvalidAuthorizationMessageException
-
-
-def test_decode_modelled_exception_class_and_param_validation() -> None:
-    stub = make_stub(IamPolicyEvaluator([policy(DECODE)]))
-    with stub:
-        sts = client("sts")
-        with pytest.raises(sts.exceptions.InvalidAuthorizationMessageException):
-            sts.decode_authorization_message(EncodedMessage="nope")
-        with pytest.raises(ParamValidationError):
-            sts.decode_authorization_message(EncodedMessage="")
 
 
 # -- packaging ---------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ serverless-patterns sample ``ami-recycle-bin`` (MIT-0), rewritten here from its 
 
 The flow, as the sample's README and code describe it:
 
-* at cold start the function creates its ``ec2`` and ``rbin`` clients (module level);
+* the function creates its ``ec2`` and ``rbin`` clients once per execution environment (the
+  sample at module level; here on first use, :func:`client`, so that importing this module makes
+  no client);
 * each run first checks that two tag-level Recycle Bin rules exist (``ListRules`` with
   ``ResourceType`` ``EBS_SNAPSHOT`` and ``EC2_IMAGE`` and ``ResourceTags`` = the retention tag);
   without both it does nothing;
@@ -35,12 +37,19 @@ TAG_VALUE = os.environ.get("RECYCLE_BIN_TAG_VALUE", "Test-Retention")
 EXPIRY_TAG = "Expire-After"
 ZULU = "%Y-%m-%dT%H:%M:%SZ"
 
-# Cold start: clients made once per execution environment, before any event arrives.
-ec2 = boto3.client("ec2")
-rbin = boto3.client("rbin")
+_clients: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    """The function's client for ``service``: made on first use (the cold start), then kept for
+    the life of the execution environment, like the sample's module-level clients."""
+    if service not in _clients:
+        _clients[service] = boto3.client(service)
+    return _clients[service]
 
 
 def rules_in_place() -> bool:
+    rbin = client("rbin")
     wanted = [{"ResourceTagKey": TAG_KEY, "ResourceTagValue": TAG_VALUE}]
     return all(rbin.list_rules(ResourceType=kind, ResourceTags=wanted)["Rules"]
                for kind in ("EBS_SNAPSHOT", "EC2_IMAGE"))
@@ -48,6 +57,7 @@ def rules_in_place() -> bool:
 
 def expired_images(now: datetime) -> list[tuple[str, str]]:
     """``(image id, snapshot id of its first mapping)`` of every expired, tagged image."""
+    ec2 = client("ec2")
     images = ec2.describe_images(Owners=["self"], Filters=[
         {"Name": "tag-key", "Values": [EXPIRY_TAG]},
         {"Name": f"tag:{TAG_KEY}", "Values": [TAG_VALUE]},
@@ -64,6 +74,7 @@ def expired_images(now: datetime) -> list[tuple[str, str]]:
 
 def tag_for_recovery(image_id: str, snapshot_id: str) -> bool:
     """Cross-reference image and snapshot in tags; make sure the snapshot rule will match."""
+    ec2 = client("ec2")
     tagged_image = ec2.create_tags(Resources=[image_id],
                                    Tags=[{"Key": "SnapshotId", "Value": snapshot_id}])
     present = ec2.describe_tags(Filters=[
@@ -84,6 +95,7 @@ def lambda_handler(event: Any, context: Any, now: datetime | None = None) -> lis
     if not rules_in_place():
         log.info("Recycle Bin rules missing: nothing done")
         return []
+    ec2 = client("ec2")
     done = []
     for image_id, snapshot_id in expired_images(now or datetime.now(timezone.utc)):
         if tag_for_recovery(image_id, snapshot_id):
@@ -95,5 +107,6 @@ def lambda_handler(event: Any, context: Any, now: datetime | None = None) -> lis
 
 def recover(image_id: str, snapshot_id: str) -> None:
     """The README's recovery: the snapshot first, then the image."""
+    ec2 = client("ec2")
     ec2.restore_snapshot_from_recycle_bin(SnapshotId=snapshot_id)
     ec2.restore_image_from_recycle_bin(ImageId=image_id)

@@ -65,8 +65,12 @@ def play(tmp_path: Path, tasks: str) -> Run:
         BOTOSTUB_SQLITE=str(tmp_path / "state.db"), BOTOSTUB_CALLS=str(calls),
         PYTHONPATH=os.pathsep.join([str(SITE), env.get("PYTHONPATH", "")]),
         ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        # Every directory Ansible writes to is under tmp_path, not ~/.ansible: HOME alone does not
+        # move the local and "remote" (here local too) temporary directories.
         ANSIBLE_HOME=str(tmp_path / "ansible"), HOME=str(tmp_path),
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible" / "tmp-local"),
+        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible" / "tmp-remote"),
     )
     done = subprocess.run(
         [str(PLAYBOOK_BIN), "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],

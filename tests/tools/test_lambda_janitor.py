@@ -24,19 +24,22 @@ RETENTION = {"Project": "Test-Retention"}
 
 @pytest.fixture
 def stub() -> Ec2Stub:
-    stub = Ec2Stub(strict=True)
+    stub = Ec2Stub()
     stub.clock.freeze("2024-09-01T00:00:00Z")
     return stub
 
 
 @pytest.fixture
 def function(monkeypatch: pytest.MonkeyPatch, stub: Ec2Stub) -> Iterator[ModuleType]:
-    """The function module, freshly imported (cold start) *before* the stub is active."""
+    """The function module, freshly imported, its clients made (cold start) *before* the stub
+    is active."""
     monkeypatch.setenv("AWS_REGION", REGION)  # set by the Lambda runtime
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     from . import expiry_lambda
 
     module = importlib.reload(expiry_lambda)
+    for service in ("ec2", "rbin"):  # the cold start: no stub is active yet
+        module.client(service)
     with stub:
         yield module
 

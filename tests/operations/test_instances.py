@@ -1,4 +1,5 @@
-"""DescribeInstances, RunInstances, TerminateInstances through real boto3 clients (strict mode).
+"""Tests of botostub_ec2/operations/instances.py: DescribeInstances, RunInstances,
+TerminateInstances, through real boto3 clients (strict mode).
 
 Evidence for each code and message: docs/fidelity/resources.md.
 """
@@ -8,25 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 
-from botostub_ec2 import DenyAll, Ec2Stub
+from botostub_ec2 import DenyAll
 from botostub_ec2.permissions import as_evaluator
 
-from ..helpers import assert_ec2_error, assert_metadata
-
-OTHER = "210987654321"
-DRY_RUN = "Request would have succeeded, but DryRun flag is set."
-
-
-@pytest.fixture
-def ec2(ec2_stub: Ec2Stub):
-    return boto3.client("ec2", region_name="us-east-1")
-
-
-def state_of(stub: Ec2Stub) -> tuple:
-    return (tuple(stub.images()), tuple(stub.snapshots()), tuple(stub.instances()))
+from ..helpers import DRY_RUN, OTHER_ACCOUNT, assert_ec2_error, assert_metadata, state_of
 
 
 def instance_ids(response: dict) -> list[str]:
@@ -90,8 +78,8 @@ def test_launched_instances_are_running_and_described_together(ec2, ec2_stub):
 
 
 def test_shared_and_public_images_can_be_launched(ec2, ec2_stub):
-    shared = ec2_stub.add_image("shared", owner_id=OTHER, shared_with=["123456789012"])
-    public = ec2_stub.add_image("public", owner_id=OTHER, public=True)
+    shared = ec2_stub.add_image("shared", owner_id=OTHER_ACCOUNT, shared_with=["123456789012"])
+    public = ec2_stub.add_image("public", owner_id=OTHER_ACCOUNT, public=True)
     for image in (shared, public):
         ec2.run_instances(ImageId=image.image_id, MinCount=1, MaxCount=1)
 
@@ -109,7 +97,7 @@ def test_run_bad_image_id(ec2, ec2_stub, image_id, code, message):
 
 
 def test_private_image_of_another_account_is_not_found(ec2, ec2_stub):
-    image = ec2_stub.add_image("theirs", owner_id=OTHER)
+    image = ec2_stub.add_image("theirs", owner_id=OTHER_ACCOUNT)
     assert_ec2_error(ec2.run_instances, "InvalidAMIID.NotFound",
                      f"The image id '[{image.image_id}]' does not exist", 400,
                      ImageId=image.image_id, MinCount=1, MaxCount=1)
@@ -165,7 +153,7 @@ def test_reserved_tag_key_on_launch(ec2, ec2_stub):
                          {"Key": "aws:cloudformation:stack-name", "Value": "x"}]}])
 
 
-def test_tag_on_launch_needs_create_tags_with_create_action(ec2_stub):
+def test_tag_on_launch_needs_create_tags_with_create_action(ec2, ec2_stub):
     image = ec2_stub.add_image("web")
     asked = []
 
@@ -174,7 +162,6 @@ def test_tag_on_launch_needs_create_tags_with_create_action(ec2_stub):
         return request.action != "ec2:CreateTags"
 
     ec2_stub.evaluator = as_evaluator(evaluator)
-    ec2 = boto3.client("ec2", region_name="us-east-1")
     before = state_of(ec2_stub)
     assert_ec2_error(ec2.run_instances, "UnauthorizedOperation", re.compile(r"You are not .*"),
                      403, ImageId=image.image_id, MinCount=1, MaxCount=1,
@@ -255,7 +242,7 @@ def test_malformed_instance_ids(ec2, bad):
 
 
 def test_another_accounts_instance_is_not_found(ec2, ec2_stub):
-    theirs = ec2_stub.add_instance(ec2_stub.add_image("web").image_id, owner_id=OTHER)
+    theirs = ec2_stub.add_instance(ec2_stub.add_image("web").image_id, owner_id=OTHER_ACCOUNT)
     assert instance_ids(ec2.describe_instances()) == []
     assert_ec2_error(ec2.describe_instances, "InvalidInstanceID.NotFound",
                      f"The instance ID '{theirs.instance_id}' does not exist", 400,
@@ -344,7 +331,7 @@ def test_terminate_is_all_or_nothing(ec2, ec2_stub):
     assert state_of(ec2_stub) == before
 
 
-def test_terminate_asks_per_instance(ec2_stub):
+def test_terminate_asks_per_instance(ec2, ec2_stub):
     image = ec2_stub.add_image("web")
     keep = ec2_stub.add_instance(image.image_id, tags={"protect": "yes"})
     free = ec2_stub.add_instance(image.image_id)
@@ -355,7 +342,6 @@ def test_terminate_asks_per_instance(ec2_stub):
         return request.context.get("ec2:ResourceTag/protect") != "yes"
 
     ec2_stub.evaluator = as_evaluator(evaluator)
-    ec2 = boto3.client("ec2", region_name="us-east-1")
     before = state_of(ec2_stub)
     assert_ec2_error(ec2.terminate_instances, "UnauthorizedOperation", re.compile(r".*"), 403,
                      InstanceIds=[free.instance_id, keep.instance_id])

@@ -1,4 +1,5 @@
-"""CreateTags, DeleteTags, DescribeTags on images, snapshots and instances (strict mode).
+"""Tests of botostub_ec2/operations/tags.py: CreateTags, DeleteTags, DescribeTags on images,
+snapshots and instances (strict mode).
 
 Evidence for each code and message: docs/fidelity/resources.md.
 """
@@ -8,32 +9,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 
-from botostub_ec2 import Ec2Stub
 from botostub_ec2.errors import UnsupportedResourceError
 from botostub_ec2.permissions import as_evaluator
 
-from ..helpers import assert_ec2_error, assert_metadata
+from ..helpers import OTHER_ACCOUNT, assert_ec2_error, assert_metadata, state_of
 
-OTHER = "210987654321"
 BIN_TAG = "aws:recycle-bin:resource-in-bin"
-
-
-@pytest.fixture
-def ec2(ec2_stub: Ec2Stub):
-    return boto3.client("ec2", region_name="us-east-1")
-
-
-@pytest.fixture
-def bob_ec2():
-    return boto3.client("ec2", region_name="us-east-1", aws_access_key_id="AKIABOB",
-                        aws_secret_access_key="secret")
-
-
-def state_of(stub: Ec2Stub) -> tuple:
-    return (tuple(stub.images()), tuple(stub.snapshots()), tuple(stub.instances()))
 
 
 @pytest.fixture
@@ -134,8 +117,7 @@ def test_aws_tags_do_not_count_towards_the_limit(ec2, ec2_stub):
     assert len(ec2_stub.image(image.image_id).tags) == 51
 
 
-def test_create_tags_dry_run_and_authorization(ec2_stub, resources):
-    ec2 = boto3.client("ec2", region_name="us-east-1")
+def test_create_tags_dry_run_and_authorization(ec2, ec2_stub, resources):
     before = state_of(ec2_stub)
     assert_ec2_error(ec2.create_tags, "DryRunOperation",
                      "Request would have succeeded, but DryRun flag is set.", 412,
@@ -161,37 +143,34 @@ def test_create_tags_dry_run_and_authorization(ec2_stub, resources):
 # -- tags on another account's resources -------------------------------------------------
 
 
-@pytest.mark.ec2_stub(principals={"AKIABOB": f"arn:aws:iam::{OTHER}:user/bob"})
-def test_tags_on_a_shared_image_are_private_to_the_tagging_account(ec2, bob_ec2, ec2_stub):
-    image = ec2_stub.add_image("shared", tags={"owner-tag": "1"}, shared_with=[OTHER])
-    bob_ec2.create_tags(Resources=[image.image_id], Tags=[{"Key": "bob", "Value": "2"}])
+def test_tags_on_a_shared_image_are_private_to_the_tagging_account(ec2, other_ec2, ec2_stub):
+    image = ec2_stub.add_image("shared", tags={"owner-tag": "1"}, shared_with=[OTHER_ACCOUNT])
+    other_ec2.create_tags(Resources=[image.image_id], Tags=[{"Key": "bob", "Value": "2"}])
     assert ec2_stub.image(image.image_id).tags == {"owner-tag": "1"}  # the owner's set is intact
-    assert bob_ec2.describe_tags()["Tags"] == [
+    assert other_ec2.describe_tags()["Tags"] == [
         {"Key": "bob", "ResourceId": image.image_id, "ResourceType": "image", "Value": "2"}]
     assert ec2.describe_tags()["Tags"] == [
         {"Key": "owner-tag", "ResourceId": image.image_id, "ResourceType": "image", "Value": "1"}]
-    bob_ec2.delete_tags(Resources=[image.image_id])
-    assert bob_ec2.describe_tags()["Tags"] == []
+    other_ec2.delete_tags(Resources=[image.image_id])
+    assert other_ec2.describe_tags()["Tags"] == []
 
 
-@pytest.mark.ec2_stub(principals={"AKIABOB": f"arn:aws:iam::{OTHER}:user/bob"})
-def test_tags_on_a_public_snapshot_show_in_describe_snapshots(bob_ec2, ec2_stub):
+def test_tags_on_a_public_snapshot_show_in_describe_snapshots(other_ec2, ec2_stub):
     snapshot = ec2_stub.add_snapshot(public=True, tags={"owner-tag": "1"})
-    bob_ec2.create_tags(Resources=[snapshot.snapshot_id], Tags=[{"Key": "seen", "Value": "yes"}])
-    (shown,) = bob_ec2.describe_snapshots(SnapshotIds=[snapshot.snapshot_id])["Snapshots"]
+    other_ec2.create_tags(Resources=[snapshot.snapshot_id], Tags=[{"Key": "seen", "Value": "yes"}])
+    (shown,) = other_ec2.describe_snapshots(SnapshotIds=[snapshot.snapshot_id])["Snapshots"]
     assert shown["Tags"] == [{"Key": "seen", "Value": "yes"}]
-    found = bob_ec2.describe_snapshots(Filters=[{"Name": "tag:seen", "Values": ["yes"]}])
+    found = other_ec2.describe_snapshots(Filters=[{"Name": "tag:seen", "Values": ["yes"]}])
     assert [s["SnapshotId"] for s in found["Snapshots"]] == [snapshot.snapshot_id]
     assert ec2_stub.snapshot(snapshot.snapshot_id).tags == {"owner-tag": "1"}
 
 
-@pytest.mark.ec2_stub(principals={"AKIABOB": f"arn:aws:iam::{OTHER}:user/bob"})
-def test_private_resources_of_another_account_cannot_be_tagged(bob_ec2, ec2_stub, resources):
+def test_private_resources_of_another_account_cannot_be_tagged(other_ec2, ec2_stub, resources):
     before = state_of(ec2_stub)
-    assert_ec2_error(bob_ec2.create_tags, "InvalidAMIID.NotFound",
+    assert_ec2_error(other_ec2.create_tags, "InvalidAMIID.NotFound",
                      f"The image id '[{resources['image']}]' does not exist", 400,
                      Resources=[resources["image"]], Tags=[{"Key": "a", "Value": "b"}])
-    assert_ec2_error(bob_ec2.create_tags, "InvalidInstanceID.NotFound",
+    assert_ec2_error(other_ec2.create_tags, "InvalidInstanceID.NotFound",
                      f"The instance ID '{resources['instance']}' does not exist", 400,
                      Resources=[resources["instance"]], Tags=[{"Key": "a", "Value": "b"}])
     assert state_of(ec2_stub) == before

@@ -1,4 +1,5 @@
-"""DescribeSnapshots, DeleteSnapshot, CreateSnapshot through real boto3 clients (strict mode).
+"""Tests of botostub_ec2/operations/snapshots.py: DescribeSnapshots, DeleteSnapshot,
+CreateSnapshot, through real boto3 clients (strict mode).
 
 Evidence for each code and message: docs/fidelity/resources.md.
 """
@@ -8,25 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 
-from botostub_ec2 import Decision, DenyAll, Ec2Stub
+from botostub_ec2 import Decision, DenyAll
 from botostub_ec2.permissions import as_evaluator
 
-from ..helpers import assert_ec2_error, assert_metadata
-
-OTHER = "210987654321"
-AMAZON = "137112412989"
-
-
-@pytest.fixture
-def ec2(ec2_stub: Ec2Stub):
-    return boto3.client("ec2", region_name="us-east-1")
-
-
-def state_of(stub: Ec2Stub) -> tuple:
-    return (tuple(stub.images()), tuple(stub.snapshots()), tuple(stub.instances()))
+from ..helpers import AMAZON, OTHER_ACCOUNT, assert_ec2_error, assert_metadata, state_of
 
 
 def ids(response: dict) -> list[str]:
@@ -76,10 +64,10 @@ def world(ec2_stub):
     """Own, public foreign, shared foreign, private foreign, Amazon public, binned own."""
     return {
         "own": ec2_stub.add_snapshot(description="mine").snapshot_id,
-        "public": ec2_stub.add_snapshot(owner_id=OTHER, public=True).snapshot_id,
-        "shared": ec2_stub.add_snapshot(owner_id=OTHER,
+        "public": ec2_stub.add_snapshot(owner_id=OTHER_ACCOUNT, public=True).snapshot_id,
+        "shared": ec2_stub.add_snapshot(owner_id=OTHER_ACCOUNT,
                                         shared_with=["123456789012"]).snapshot_id,
-        "private": ec2_stub.add_snapshot(owner_id=OTHER).snapshot_id,
+        "private": ec2_stub.add_snapshot(owner_id=OTHER_ACCOUNT).snapshot_id,
         "amazon": ec2_stub.add_snapshot(owner_id=AMAZON, public=True).snapshot_id,
     }
 
@@ -93,7 +81,7 @@ def test_without_options_all_restorable_snapshots_are_described(ec2, world):
 
 @pytest.mark.parametrize(("owners", "expected"), [
     (["self"], {"own"}),
-    ([OTHER], {"public", "shared"}),
+    ([OTHER_ACCOUNT], {"public", "shared"}),
     (["amazon"], {"amazon"}),
     (["self", "amazon"], {"own", "amazon"}),
     ([AMAZON], {"amazon"}),
@@ -353,7 +341,7 @@ def test_delete_malformed_and_invalid_ids(ec2):
                      "Expected: 'snap-...'.", 400, SnapshotId="ami-12345678")
 
 
-def test_delete_asks_for_delete_snapshot_on_the_snapshot_arn(ec2_stub):
+def test_delete_asks_for_delete_snapshot_on_the_snapshot_arn(ec2, ec2_stub):
     snapshot = ec2_stub.add_snapshot(tags={"env": "prod"}, volume_size=30)
     asked = []
 
@@ -363,7 +351,6 @@ def test_delete_asks_for_delete_snapshot_on_the_snapshot_arn(ec2_stub):
             "ec2:ResourceTag/env") == "prod" else True
 
     ec2_stub.evaluator = as_evaluator(evaluator)
-    ec2 = boto3.client("ec2", region_name="us-east-1")
     before = state_of(ec2_stub)
     error = assert_ec2_error(ec2.delete_snapshot, "UnauthorizedOperation",
                              re.compile(r"You are not authorized.*"), 403,

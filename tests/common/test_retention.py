@@ -1,16 +1,21 @@
-"""Property test: which rule retains a deregistered image, against a plain reference model."""
+"""Property test of botostub_ec2/common/retention.py: which rule retains a deregistered image,
+against a plain reference model."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+import boto3
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from botostub_ec2 import Ec2Stub
 
-from .conftest import ACCOUNT, REGION
+from ..helpers import NOW
+
+REGION = "us-east-1"
 
 KEYS = ("env", "team", "keep")
 VALUES = ("a", "b")
@@ -43,16 +48,23 @@ def expected_days(rules: list[dict[str, Any]], tags: dict[str, str], precedence:
     return max(candidates) if candidates else None
 
 
+@pytest.fixture(scope="module")
+def clients() -> tuple[Any, Any]:
+    """EC2 and Recycle Bin clients for every example: each example's stub answers them."""
+    session = boto3.Session(region_name=REGION)
+    return session.client("ec2"), session.client("rbin")
+
+
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rules=st.lists(rule, max_size=4), tags=image_tags, precedence=st.booleans())
 def test_retention_matches_the_reference(
-    _clients: dict[str, Any], rules: list[dict[str, Any]], tags: dict[str, str], precedence: bool
+    clients: tuple[Any, Any], rules: list[dict[str, Any]], tags: dict[str, str], precedence: bool
 ) -> None:
-    stub = Ec2Stub(account_id=ACCOUNT, region=REGION, strict=True)
-    stub.clock.freeze("2024-05-01T12:00:00Z")
+    stub = Ec2Stub(region=REGION)
+    stub.clock.freeze(NOW)
     stub.lifecycle.tag_rules_take_precedence = precedence
-    rbin, ec2 = _clients["rbin"], _clients["ec2"]
+    ec2, rbin = clients
     with stub:
         for r in rules:
             params: dict[str, Any] = {}

@@ -1,19 +1,21 @@
-"""The rbin service: retention rules, locks, rule tags, validation, quotas, authorization."""
+"""Tests of botostub_ec2/operations/rbin.py, the rbin service: retention rules, locks, rule tags,
+validation, quotas, authorization."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from botostub_ec2 import AuthorizationRequest, CallableEvaluator, Decision, DenyAll, Ec2Stub
 
-from .conftest import ACCOUNT, DAYS_7, assert_error, body, client_error
+from ..helpers import ACCOUNT, DAYS_7, NOW, assert_error, body, error_response
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 DELAY_7 = {"UnlockDelay": {"UnlockDelayValue": 7, "UnlockDelayUnit": "DAYS"}}
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def rule_arn(identifier: str, region: str = "us-east-1") -> str:
@@ -41,17 +43,17 @@ def quota(response: dict[str, Any], message: str) -> None:
                  Reason="SERVICE_QUOTA_EXCEEDED")
 
 
-def rules_of(stub: Ec2Stub) -> list[Any]:
+def rules_of(ec2_stub: Ec2Stub) -> list[Any]:
     from botostub_ec2 import RetentionRuleRecord
 
-    with stub.backend.transaction(write=False) as tx:
+    with ec2_stub.backend.transaction(write=False) as tx:
         return list(tx.scan(RetentionRuleRecord, "us-east-1"))
 
 
 # -- create / get / list / update / delete --------------------------------------------------------
 
 
-def test_create_region_level_rule(stub: Ec2Stub, rbin: Any) -> None:
+def test_create_region_level_rule(ec2_stub: Ec2Stub, rbin: Any) -> None:
     response = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 201
     identifier = response["Identifier"]
@@ -77,7 +79,7 @@ def test_create_region_level_rule(stub: Ec2Stub, rbin: Any) -> None:
     }
 
 
-def test_create_tag_level_rule_with_description_and_tags(stub: Ec2Stub, rbin: Any) -> None:
+def test_create_tag_level_rule_with_description_and_tags(ec2_stub: Ec2Stub, rbin: Any) -> None:
     response = rbin.create_rule(
         ResourceType="EBS_SNAPSHOT",
         RetentionPeriod={"RetentionPeriodValue": 14, "RetentionPeriodUnit": "DAYS"},
@@ -101,7 +103,7 @@ def test_create_tag_level_rule_with_description_and_tags(stub: Ec2Stub, rbin: An
     }
 
 
-def test_create_locked_rule(stub: Ec2Stub, rbin: Any) -> None:
+def test_create_locked_rule(ec2_stub: Ec2Stub, rbin: Any) -> None:
     response = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                                 LockConfiguration=DELAY_7)
     assert response["LockState"] == "locked"
@@ -111,18 +113,18 @@ def test_create_locked_rule(stub: Ec2Stub, rbin: Any) -> None:
     assert "LockEndTime" not in got
 
 
-def test_first_rule_pending_when_configured(stub: Ec2Stub, rbin: Any) -> None:
-    stub.lifecycle.first_rule_activation_delay = timedelta(minutes=30)
+def test_first_rule_pending_when_configured(ec2_stub: Ec2Stub, rbin: Any) -> None:
+    ec2_stub.lifecycle.first_rule_activation_delay = timedelta(minutes=30)
     first = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)
     second = rbin.create_rule(ResourceType="EBS_SNAPSHOT", RetentionPeriod=DAYS_7)
     assert (first["Status"], second["Status"]) == ("pending", "available")
-    stub.clock.advance(minutes=29)
+    ec2_stub.clock.advance(minutes=29)
     assert rbin.get_rule(Identifier=first["Identifier"])["Status"] == "pending"
-    stub.clock.advance(minutes=1)
+    ec2_stub.clock.advance(minutes=1)
     assert rbin.get_rule(Identifier=first["Identifier"])["Status"] == "available"
 
 
-def test_list_rules_filters_and_pages(stub: Ec2Stub, rbin: Any) -> None:
+def test_list_rules_filters_and_pages(ec2_stub: Ec2Stub, rbin: Any) -> None:
     region = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                               Description="all AMIs")["Identifier"]
     tagged = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
@@ -156,21 +158,21 @@ def test_list_rules_filters_and_pages(stub: Ec2Stub, rbin: Any) -> None:
                                                       PaginationConfig={"PageSize": 1})
     assert [r["Identifier"] for p in pages for r in p["Rules"]] == [region, tagged, locked]
 
-    response = client_error(rbin.list_rules, ResourceType="EC2_IMAGE", NextToken="AAAA")
+    response = error_response(rbin.list_rules, ResourceType="EC2_IMAGE", NextToken="AAAA")
     validation(response, "The pagination token is invalid.", "INVALID_PAGE_TOKEN")
-    response = client_error(rbin.list_rules, ResourceType="EBS_SNAPSHOT",
-                            NextToken=page["NextToken"])
+    response = error_response(rbin.list_rules, ResourceType="EBS_SNAPSHOT",
+                              NextToken=page["NextToken"])
     validation(response, "The pagination token is invalid.", "INVALID_PAGE_TOKEN")
 
 
-def test_rules_are_per_account_and_region(stub: Ec2Stub, rbin: Any, other_rbin: Any) -> None:
+def test_rules_are_per_account_and_region(ec2_stub: Ec2Stub, rbin: Any, other_rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)["Identifier"]
     assert other_rbin.list_rules(ResourceType="EC2_IMAGE")["Rules"] == []
-    not_found(client_error(other_rbin.get_rule, Identifier=identifier), identifier)
-    not_found(client_error(other_rbin.delete_rule, Identifier=identifier), identifier)
+    not_found(error_response(other_rbin.get_rule, Identifier=identifier), identifier)
+    not_found(error_response(other_rbin.delete_rule, Identifier=identifier), identifier)
 
 
-def test_update_rule(stub: Ec2Stub, rbin: Any) -> None:
+def test_update_rule(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                                   Description="old")["Identifier"]
     response = rbin.update_rule(
@@ -198,36 +200,37 @@ def test_update_rule(stub: Ec2Stub, rbin: Any) -> None:
         [], [{"ResourceTagKey": "tmp"}])
 
 
-def test_update_rule_errors_change_nothing(stub: Ec2Stub, rbin: Any) -> None:
+def test_update_rule_errors_change_nothing(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(
         ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
         ResourceTags=[{"ResourceTagKey": "env", "ResourceTagValue": "prod"}])["Identifier"]
-    before = rules_of(stub)
-    validation(client_error(rbin.update_rule, Identifier=identifier, ResourceType="EBS_SNAPSHOT"),
+    before = rules_of(ec2_stub)
+    validation(error_response(rbin.update_rule, Identifier=identifier, ResourceType="EBS_SNAPSHOT"),
                "You can't update a retention rule's resource type after creation.")
     validation(
-        client_error(rbin.update_rule, Identifier=identifier,
-                     ExcludeResourceTags=[{"ResourceTagKey": "tmp"}]),
+        error_response(rbin.update_rule, Identifier=identifier,
+                       ExcludeResourceTags=[{"ResourceTagKey": "tmp"}]),
         "You can't specify exclusion tags for tag-level retention rules. Specify either "
         "ResourceTags or ExcludeResourceTags.")
     validation(
-        client_error(rbin.update_rule, Identifier=identifier, Description="x" * 10,
-                     RetentionPeriod={"RetentionPeriodValue": 400, "RetentionPeriodUnit": "DAYS"}),
+        error_response(rbin.update_rule, Identifier=identifier, Description="x" * 10,
+                       RetentionPeriod={"RetentionPeriodValue": 400,
+                                        "RetentionPeriodUnit": "DAYS"}),
         "The retention period for EC2_IMAGE resources must be between 1 and 365 days.")
-    not_found(client_error(rbin.update_rule, Identifier="abcdefghijk"), "abcdefghijk")
-    assert rules_of(stub) == before
+    not_found(error_response(rbin.update_rule, Identifier="abcdefghijk"), "abcdefghijk")
+    assert rules_of(ec2_stub) == before
 
 
-def test_delete_rule(stub: Ec2Stub, rbin: Any) -> None:
+def test_delete_rule(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)["Identifier"]
     response = rbin.delete_rule(Identifier=identifier)
     assert body(response) == {}
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 204
-    not_found(client_error(rbin.get_rule, Identifier=identifier), identifier)
-    not_found(client_error(rbin.delete_rule, Identifier=identifier), identifier)
+    not_found(error_response(rbin.get_rule, Identifier=identifier), identifier)
+    not_found(error_response(rbin.delete_rule, Identifier=identifier), identifier)
 
 
-def test_modeled_exception_classes(stub: Ec2Stub, rbin: Any) -> None:
+def test_modeled_exception_classes(ec2_stub: Ec2Stub, rbin: Any) -> None:
     with pytest.raises(rbin.exceptions.ResourceNotFoundException):
         rbin.get_rule(Identifier="abcdefghijk")
     with pytest.raises(rbin.exceptions.ValidationException):
@@ -237,7 +240,7 @@ def test_modeled_exception_classes(stub: Ec2Stub, rbin: Any) -> None:
 # -- locks ----------------------------------------------------------------------------------------
 
 
-def test_lock_unlock_cycle(stub: Ec2Stub, rbin: Any) -> None:
+def test_lock_unlock_cycle(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)["Identifier"]
     response = rbin.lock_rule(Identifier=identifier, LockConfiguration=DELAY_7)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -254,11 +257,11 @@ def test_lock_unlock_cycle(stub: Ec2Stub, rbin: Any) -> None:
     }
     locked_message = (f"Retention rule {identifier} is locked and can't be modified. Unlock it "
                       f"and wait for the unlock delay period to expire first.")
-    conflict(client_error(rbin.update_rule, Identifier=identifier, Description="x"),
+    conflict(error_response(rbin.update_rule, Identifier=identifier, Description="x"),
              locked_message)
-    conflict(client_error(rbin.delete_rule, Identifier=identifier),
+    conflict(error_response(rbin.delete_rule, Identifier=identifier),
              locked_message.replace("modified", "deleted"))
-    conflict(client_error(rbin.lock_rule, Identifier=identifier, LockConfiguration=DELAY_7),
+    conflict(error_response(rbin.lock_rule, Identifier=identifier, LockConfiguration=DELAY_7),
              f"Retention rule {identifier} is already locked.")
 
     unlocked = rbin.unlock_rule(Identifier=identifier)
@@ -269,15 +272,15 @@ def test_lock_unlock_cycle(stub: Ec2Stub, rbin: Any) -> None:
     assert rbin.get_rule(Identifier=identifier)["LockEndTime"] == end
     pending_message = (f"Retention rule {identifier} can't be modified during its unlock delay "
                        f"period.")
-    conflict(client_error(rbin.update_rule, Identifier=identifier, Description="x"),
+    conflict(error_response(rbin.update_rule, Identifier=identifier, Description="x"),
              pending_message)
-    conflict(client_error(rbin.unlock_rule, Identifier=identifier),
+    conflict(error_response(rbin.unlock_rule, Identifier=identifier),
              f"Retention rule {identifier} is not locked.")
     assert [r["Identifier"] for r in rbin.list_rules(ResourceType="EC2_IMAGE",
                                                      LockState="pending_unlock")["Rules"]] == [
         identifier]
 
-    stub.clock.advance(days=7)
+    ec2_stub.clock.advance(days=7)
     got = rbin.get_rule(Identifier=identifier)
     assert got["LockState"] == "unlocked"
     assert "LockEndTime" not in got
@@ -286,7 +289,7 @@ def test_lock_unlock_cycle(stub: Ec2Stub, rbin: Any) -> None:
     assert rbin.delete_rule(Identifier=identifier)["ResponseMetadata"]["HTTPStatusCode"] == 204
 
 
-def test_relock_keeps_the_unlock_delay(stub: Ec2Stub, rbin: Any) -> None:
+def test_relock_keeps_the_unlock_delay(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                                   LockConfiguration=DELAY_7)["Identifier"]
     rbin.unlock_rule(Identifier=identifier)
@@ -295,22 +298,22 @@ def test_relock_keeps_the_unlock_delay(stub: Ec2Stub, rbin: Any) -> None:
     assert (relocked["LockState"], relocked["LockConfiguration"]) == ("locked", DELAY_7)
 
 
-def test_only_plain_region_level_rules_can_be_locked(stub: Ec2Stub, rbin: Any) -> None:
+def test_only_plain_region_level_rules_can_be_locked(ec2_stub: Ec2Stub, rbin: Any) -> None:
     message = ("You can't lock tag-level retention rules, or Region-level retention rules that "
                "have exclusion tags.")
     tagged = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7, ResourceTags=[
         {"ResourceTagKey": "env", "ResourceTagValue": "prod"}])["Identifier"]
     excluding = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                                  ExcludeResourceTags=[{"ResourceTagKey": "tmp"}])["Identifier"]
-    conflict(client_error(rbin.lock_rule, Identifier=tagged, LockConfiguration=DELAY_7), message)
-    conflict(client_error(rbin.lock_rule, Identifier=excluding, LockConfiguration=DELAY_7),
+    conflict(error_response(rbin.lock_rule, Identifier=tagged, LockConfiguration=DELAY_7), message)
+    conflict(error_response(rbin.lock_rule, Identifier=excluding, LockConfiguration=DELAY_7),
              message)
-    validation(client_error(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
-                            LockConfiguration=DELAY_7,
-                            ResourceTags=[{"ResourceTagKey": "env"}]), message)
-    conflict(client_error(rbin.unlock_rule, Identifier=tagged),
+    validation(error_response(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
+                              LockConfiguration=DELAY_7,
+                              ResourceTags=[{"ResourceTagKey": "env"}]), message)
+    conflict(error_response(rbin.unlock_rule, Identifier=tagged),
              f"Retention rule {tagged} is not locked.")
-    assert len(rules_of(stub)) == 2
+    assert len(rules_of(ec2_stub)) == 2
 
 
 # -- validation -----------------------------------------------------------------------------------
@@ -354,15 +357,16 @@ def test_only_plain_region_level_rules_can_be_locked(stub: Ec2Stub, rbin: Any) -
      "constraint: Member must satisfy regular expression pattern: "
      "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"),
 ])
-def test_create_rule_validation(stub: Ec2Stub, rbin: Any, params: dict[str, Any], message: str
-                                ) -> None:
-    validation(client_error(rbin.create_rule, **params), message)
-    assert rules_of(stub) == []
+def test_create_rule_validation(
+    ec2_stub: Ec2Stub, rbin: Any, params: dict[str, Any], message: str
+) -> None:
+    validation(error_response(rbin.create_rule, **params), message)
+    assert rules_of(ec2_stub) == []
 
 
-def test_too_many_exclusion_tags(stub: Ec2Stub, rbin: Any) -> None:
-    response = client_error(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
-                            ExcludeResourceTags=[{"ResourceTagKey": f"k{i}"} for i in range(6)])
+def test_too_many_exclusion_tags(ec2_stub: Ec2Stub, rbin: Any) -> None:
+    response = error_response(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
+                              ExcludeResourceTags=[{"ResourceTagKey": f"k{i}"} for i in range(6)])
     assert response["Error"]["Code"] == "ValidationException"
     assert response["Error"]["Message"].startswith(
         "1 validation error detected: Value '[{'ResourceTagKey': 'k0'}, ")
@@ -372,8 +376,8 @@ def test_too_many_exclusion_tags(stub: Ec2Stub, rbin: Any) -> None:
 
 
 @pytest.mark.parametrize("method", ["get_rule", "delete_rule", "unlock_rule"])
-def test_malformed_identifier(stub: Ec2Stub, rbin: Any, method: str) -> None:
-    validation(client_error(getattr(rbin, method), Identifier="rule-1"),
+def test_malformed_identifier(ec2_stub: Ec2Stub, rbin: Any, method: str) -> None:
+    validation(error_response(getattr(rbin, method), Identifier="rule-1"),
                "1 validation error detected: Value 'rule-1' at 'identifier' failed to satisfy "
                "constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z]{11}")
 
@@ -381,32 +385,32 @@ def test_malformed_identifier(stub: Ec2Stub, rbin: Any, method: str) -> None:
 # -- quotas ---------------------------------------------------------------------------------------
 
 
-def test_250_rules_per_region(stub: Ec2Stub, rbin: Any) -> None:
+def test_250_rules_per_region(ec2_stub: Ec2Stub, rbin: Any) -> None:
     for _ in range(250):
         rbin.create_rule(ResourceType="EBS_SNAPSHOT", RetentionPeriod=DAYS_7)
-    quota(client_error(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7),
+    quota(error_response(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7),
           "You have reached the maximum number of retention rules (250) for this Region.")
-    assert len(rules_of(stub)) == 250
+    assert len(rules_of(ec2_stub)) == 250
 
 
-def test_same_tag_pair_in_at_most_five_rules(stub: Ec2Stub, rbin: Any) -> None:
+def test_same_tag_pair_in_at_most_five_rules(ec2_stub: Ec2Stub, rbin: Any) -> None:
     pair = [{"ResourceTagKey": "env", "ResourceTagValue": "prod"}]
     for _ in range(5):
         rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7, ResourceTags=pair)
     message = ("The resource tag env=prod is already used by 5 retention rules, the maximum for "
                "a tag key and value pair.")
-    quota(client_error(rbin.create_rule, ResourceType="EBS_SNAPSHOT", RetentionPeriod=DAYS_7,
-                       ResourceTags=pair), message)
+    quota(error_response(rbin.create_rule, ResourceType="EBS_SNAPSHOT", RetentionPeriod=DAYS_7,
+                         ResourceTags=pair), message)
     other = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7, ResourceTags=[
         {"ResourceTagKey": "env", "ResourceTagValue": "dev"}])["Identifier"]
-    quota(client_error(rbin.update_rule, Identifier=other, ResourceTags=pair), message)
-    assert len(rules_of(stub)) == 6
+    quota(error_response(rbin.update_rule, Identifier=other, ResourceTags=pair), message)
+    assert len(rules_of(ec2_stub)) == 6
 
 
 # -- rule tags ------------------------------------------------------------------------------------
 
 
-def test_rule_tags(stub: Ec2Stub, rbin: Any) -> None:
+def test_rule_tags(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                                   Tags=[{"Key": "a", "Value": "1"}])["Identifier"]
     arn = rule_arn(identifier)
@@ -421,22 +425,22 @@ def test_rule_tags(stub: Ec2Stub, rbin: Any) -> None:
     assert rbin.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
 
 
-def test_rule_tag_errors(stub: Ec2Stub, rbin: Any) -> None:
+def test_rule_tag_errors(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)["Identifier"]
     arn = rule_arn(identifier)
-    not_found(client_error(rbin.list_tags_for_resource, ResourceArn=rule_arn("abcdefghijk")),
+    not_found(error_response(rbin.list_tags_for_resource, ResourceArn=rule_arn("abcdefghijk")),
               "abcdefghijk")
-    not_found(client_error(rbin.list_tags_for_resource,
-                           ResourceArn=rule_arn(identifier, "eu-west-1")), identifier)
-    response = client_error(rbin.tag_resource, ResourceArn="arn:aws:ec2:us-east-1::image/ami-1",
-                            Tags=[{"Key": "a", "Value": "b"}])
+    not_found(error_response(rbin.list_tags_for_resource,
+                             ResourceArn=rule_arn(identifier, "eu-west-1")), identifier)
+    response = error_response(rbin.tag_resource, ResourceArn="arn:aws:ec2:us-east-1::image/ami-1",
+                              Tags=[{"Key": "a", "Value": "b"}])
     assert response["Error"]["Code"] == "ValidationException"
     assert response["Reason"] == "INVALID_PARAMETER_VALUE"
-    quota(client_error(rbin.tag_resource, ResourceArn=arn,
-                       Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]),
+    quota(error_response(rbin.tag_resource, ResourceArn=arn,
+                         Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]),
           "A retention rule can have at most 50 tags.")
-    validation(client_error(rbin.tag_resource, ResourceArn=arn,
-                            Tags=[{"Key": "aws:x", "Value": "v"}]),
+    validation(error_response(rbin.tag_resource, ResourceArn=arn,
+                              Tags=[{"Key": "aws:x", "Value": "v"}]),
                "Tag keys starting with 'aws:' are reserved for system use: aws:x")
     assert rbin.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
 
@@ -444,11 +448,11 @@ def test_rule_tag_errors(stub: Ec2Stub, rbin: Any) -> None:
 # -- authorization --------------------------------------------------------------------------------
 
 
-def test_access_denied(stub: Ec2Stub, rbin: Any) -> None:
+def test_access_denied(ec2_stub: Ec2Stub, rbin: Any) -> None:
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)["Identifier"]
-    stub.evaluator = DenyAll()
+    ec2_stub.evaluator = DenyAll()
     user = f"arn:aws:iam::{ACCOUNT}:user/botostub"
-    response = client_error(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)
+    response = error_response(rbin.create_rule, ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7)
     assert_error(response, "AccessDeniedException",
                  f"User: {user} is not authorized to perform: rbin:CreateRule on resource: "
                  f"{rule_arn('*')} because no identity-based policy allows the rbin:CreateRule "
@@ -457,25 +461,25 @@ def test_access_denied(stub: Ec2Stub, rbin: Any) -> None:
     assert "Message" not in response
     # Authorization comes before existence: an unknown rule is also AccessDenied.
     for identifier_asked in (identifier, "abcdefghijk"):
-        response = client_error(rbin.get_rule, Identifier=identifier_asked)
+        response = error_response(rbin.get_rule, Identifier=identifier_asked)
         assert response["Error"]["Code"] == "AccessDeniedException"
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
         assert f"rbin:GetRule on resource: {rule_arn(identifier_asked)} " in (
             response["Error"]["Message"])
     # Request validation comes first.
-    response = client_error(rbin.get_rule, Identifier="bad")
+    response = error_response(rbin.get_rule, Identifier="bad")
     assert response["Error"]["Code"] == "ValidationException"
-    assert len(rules_of(stub)) == 1
+    assert len(rules_of(ec2_stub)) == 1
 
 
-def test_authorization_requests(stub: Ec2Stub, rbin: Any) -> None:
+def test_authorization_requests(ec2_stub: Ec2Stub, rbin: Any) -> None:
     asked: list[AuthorizationRequest] = []
 
     def allow(request: AuthorizationRequest) -> Decision:
         asked.append(request)
         return Decision.allow()
 
-    stub.evaluator = CallableEvaluator(allow)
+    ec2_stub.evaluator = CallableEvaluator(allow)
     identifier = rbin.create_rule(ResourceType="EC2_IMAGE", RetentionPeriod=DAYS_7,
                                   Tags=[{"Key": "team", "Value": "sec"}])["Identifier"]
     rbin.get_rule(Identifier=identifier)
