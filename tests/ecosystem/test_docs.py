@@ -299,3 +299,47 @@ def test_link_checks_catch_what_they_should(tmp_path: Path) -> None:
     page.write_text('# Title\n\n## <a id="x-1"></a>Part\n\n```python\n# not a heading\n```\n')
     assert anchors(page) == {"title", "x-1", "part"}
     assert PARENT_PATH.findall("see `../../x/y.md` and ../z") == ["../../x/y.md", "../z"]
+
+
+# -- cited tests and files exist ------------------------------------------------------------------
+
+#: Pages that cite other projects' files (moto's tests, peer sources): their paths are not ours.
+CITES_OTHER_PROJECTS = {"docs/fidelity/sources.md"}
+CITED_PATH = re.compile(
+    r"(?<![\w/.-])((?:tests|examples|benchmarks|scripts|botostub_ec2|docs)/[\w/.\-]*[\w/])")
+CITED_TEST = re.compile(r"`(?:([\w/.\-]*test_\w+\.py)::)?(test_\w+)(\*?)`")
+EXAMPLE_PAGES = {"docs/extending.md"}  # shows a module that is an example, not in the package
+
+
+def _test_names() -> dict[str, set[str]]:
+    """Test function names per test file (by file name), from the source."""
+    names: dict[str, set[str]] = {}
+    for path in [*ROOT.glob("tests/**/*.py"), *ROOT.glob("examples/*.py")]:
+        found = set(re.findall(r"^\s*(?:async\s+)?def (test_\w+)", path.read_text(), re.M))
+        names.setdefault(path.name, set()).update(found)
+    return names
+
+
+def test_cited_files_and_tests_exist() -> None:
+    names = _test_names()
+    every = set().union(*names.values())
+    problems = []
+    for page in doc_pages() + [ROOT / "CHANGELOG.md"]:
+        where = page.relative_to(ROOT).as_posix()
+        text = page.read_text()
+        if where not in CITES_OTHER_PROJECTS | EXAMPLE_PAGES:
+            for match in CITED_PATH.finditer(text):
+                cited = match.group(1).rstrip(".")
+                generated = cited.startswith("benchmarks/results/")  # written by the benchmarks
+                if not generated and not (ROOT / cited).exists():
+                    problems.append(f"{where}: no file {cited}")
+        for file, name, star in CITED_TEST.findall(text):
+            pool = names.get(Path(file).name, set()) if file else every
+            if file and Path(file).name not in names and where not in EXAMPLE_PAGES:
+                problems.append(f"{where}: no test file {file}")
+            elif name.endswith("_") or star:
+                if not any(candidate.startswith(name) for candidate in pool):
+                    problems.append(f"{where}: no test starts with {name}")
+            elif name not in pool and where not in EXAMPLE_PAGES | CITES_OTHER_PROJECTS:
+                problems.append(f"{where}: no test {file + '::' if file else ''}{name}")
+    assert not problems, "\n".join(problems)
