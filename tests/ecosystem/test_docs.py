@@ -324,7 +324,7 @@ def test_cited_files_and_tests_exist() -> None:
     names = _test_names()
     every = set().union(*names.values())
     problems = []
-    for page in doc_pages() + [ROOT / "CHANGELOG.md"]:
+    for page in [*doc_pages(), ROOT / "CHANGELOG.md"]:
         where = page.relative_to(ROOT).as_posix()
         text = page.read_text()
         if where not in CITES_OTHER_PROJECTS | EXAMPLE_PAGES:
