@@ -115,12 +115,7 @@ def ec2_success(
     answer_headers = EC2_HEADERS.copy()  # ec2_headers() written out: this runs on every call
     answer_headers["x-amzn-requestid"] = request_id
     answer_headers["date"] = date
-    body["ResponseMetadata"] = {
-        "RequestId": request_id,
-        "HTTPStatusCode": 200,
-        "HTTPHeaders": answer_headers,
-        "RetryAttempts": 0,
-    }
+    body["ResponseMetadata"] = _metadata(request_id, 200, answer_headers)
     # The renderer walks the output shape's members only, so ResponseMetadata is not rendered.
     return LazyHTTPResponse(
         url, 200, answer_headers, lambda: wire.render_ec2_body(model, body, request_id)
@@ -134,18 +129,19 @@ def ec2_error(
     answer_headers = ec2_headers(request_id, date, error=True)
     parsed = {
         "Error": {"Code": error.code, "Message": error.message},
-        "ResponseMetadata": {
-            "RequestId": request_id,
-            "HTTPStatusCode": error.status,
-            "HTTPHeaders": answer_headers,
-            "RetryAttempts": 0,
-        },
+        "ResponseMetadata": _metadata(request_id, error.status, answer_headers),
     }
     service_model = model.service_model
     return LazyHTTPResponse(
         url, error.status, answer_headers,
         lambda: wire.render_error(service_model, error, request_id)[2],
     ), parsed
+
+
+def _metadata(request_id: str, status: int, answer_headers: dict[str, str]) -> dict[str, Any]:
+    """``ResponseMetadata`` as botocore's parser builds it for an answer of this request."""
+    return {"RequestId": request_id, "HTTPStatusCode": status, "HTTPHeaders": answer_headers,
+            "RetryAttempts": 0}
 
 
 def rendered(

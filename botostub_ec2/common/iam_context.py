@@ -58,9 +58,7 @@ def image_context(call: OperationCall, image: ImageRecord) -> dict[str, ContextV
         "ec2:Region": call.region,
         "aws:ResourceAccount": image.owner_id,
     })
-    for key, value in visible_tags(call, image.image_id, image.owner_id, image.tags).items():
-        context[f"aws:ResourceTag/{key}"] = value
-        context[f"ec2:ResourceTag/{key}"] = value
+    _add_resource_tags(context, visible_tags(call, image.image_id, image.owner_id, image.tags))
     return context
 
 
@@ -77,10 +75,8 @@ def snapshot_context(call: OperationCall, snapshot: SnapshotRecord) -> dict[str,
     })
     if snapshot.start_time is not None:
         context["ec2:SnapshotTime"] = format_iso(snapshot.start_time)
-    tags = visible_tags(call, snapshot.snapshot_id, snapshot.owner_id, snapshot.tags)
-    for key, value in tags.items():
-        context[f"aws:ResourceTag/{key}"] = value
-        context[f"ec2:ResourceTag/{key}"] = value
+    _add_resource_tags(
+        context, visible_tags(call, snapshot.snapshot_id, snapshot.owner_id, snapshot.tags))
     return context
 
 
@@ -95,10 +91,15 @@ def instance_context(call: OperationCall, instance: InstanceRecord) -> dict[str,
         "ec2:Tenancy": "default",
         "ec2:Region": call.region,
     })
-    for key, value in instance.tags.items():
+    _add_resource_tags(context, instance.tags)
+    return context
+
+
+def _add_resource_tags(context: dict[str, ContextValue], tags: Mapping[str, str]) -> None:
+    """``aws:ResourceTag/<key>`` and its EC2 alias ``ec2:ResourceTag/<key>`` for each tag."""
+    for key, value in tags.items():
         context[f"aws:ResourceTag/{key}"] = value
         context[f"ec2:ResourceTag/{key}"] = value
-    return context
 
 
 def tag_context(
