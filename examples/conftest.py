@@ -19,7 +19,7 @@ _CLEARED = (
     "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
 )
 _EMPTY = os.path.join(tempfile.mkdtemp(prefix="botostub-examples-"), "empty")
-open(_EMPTY, "w").close()  # noqa: SIM115 - an empty file, closed at once
+open(_EMPTY, "w").close()
 _SET = {"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": _EMPTY,
         "AWS_SHARED_CREDENTIALS_FILE": _EMPTY, "BOTOSTUB_EC2_STRICT": "1"}
 
