@@ -1,0 +1,250 @@
+"""Hostile wildcard patterns: ``botostub_ec2.glob`` matches in linear time.
+
+The regexes this matcher replaces backtracked: an image named ``"a" * 120`` and the filter
+``*a*a*a*a*a*a*b`` took 102 s, a ``Resource`` of ``...image/*a*a*a*a*a*a*b`` 35 s, ``StringLike
+"*a*a*a*a*b"`` 11 s. The assertions here count work, not time: every text the matcher sees is a
+:class:`CountingStr`, which charges each operation done on it (an upper bound of the character
+comparisons the C code behind the operation makes).
+
+Also here: ``botostub_ec2.glob`` agrees with a small reference matcher on random patterns.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# -- counting the work -----------------------------------------------------------------------------
+
+
+class CountingStr(str):
+    """A text charging the work done on it to :data:`WORK`.
+
+    Charges: ``find`` / ``in``: positions tried x length of the needle (the worst case of
+    CPython's search); ``startswith`` / ``endswith``: the length compared; ``lower`` /
+    ``translate`` / ``split`` / ``hash``: the length; an index: 1; a slice: its length; ``==``:
+    the shorter length. Derived texts (folded, sliced) are CountingStrs too. Not charged: a plain
+    pattern's own ``literal == text`` (one C comparison, at most the text's length).
+    """
+
+    def find(self, sub: str, start: Any = None, end: Any = None) -> int:  # type: ignore[override]
+        begin = 0 if start is None else start
+        stop = len(self) if end is None else min(end, len(self))
+        found = str.find(self, sub, begin, stop)
+        tried = found - begin + 1 if found >= 0 else stop - begin - len(sub) + 1
+        WORK[0] += max(1, tried) * max(1, len(sub))
+        return found
+
+    def __contains__(self, sub: object) -> bool:
+        return isinstance(sub, str) and self.find(sub) >= 0
+
+    def startswith(self, prefix: Any, *args: Any) -> bool:
+        WORK[0] += len(prefix)
+        return str.startswith(self, prefix, *args)
+
+    def endswith(self, suffix: Any, *args: Any) -> bool:
+        WORK[0] += len(suffix)
+        return str.endswith(self, suffix, *args)
+
+    def lower(self) -> CountingStr:
+        WORK[0] += len(self)
+        return CountingStr(str.lower(self))
+
+    def translate(self, table: Any) -> CountingStr:
+        WORK[0] += len(self)
+        return CountingStr(str.translate(self, table))
+
+    def split(self, *args: Any, **kwargs: Any) -> list[str]:  # type: ignore[override]
+        WORK[0] += len(self)
+        return [CountingStr(part) for part in str.split(self, *args, **kwargs)]
+
+    def __getitem__(self, key: Any) -> str:
+        found = str.__getitem__(self, key)
+        WORK[0] += len(found) if isinstance(key, slice) else 1
+        return CountingStr(found) if isinstance(key, slice) else found
+
+    def __iter__(self) -> Iterator[str]:
+        for char in str.__iter__(self):
+            WORK[0] += 1
+            yield char
+
+    def __hash__(self) -> int:
+        WORK[0] += len(self)
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        WORK[0] += min(len(self), len(other) if isinstance(other, str) else 0) + 1
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+
+WORK = [0]
+
+
+def counted(matches: Callable[[str], bool], text: str) -> tuple[bool, int]:
+    """``matches(text)`` on a CountingStr, and the work it took."""
+    before = WORK[0]
+    result = matches(CountingStr(text))
+    return result, WORK[0] - before
+
+
+def linear_bound(pattern: str, text: str) -> int:
+    """The work a linear matcher may take: FIND_LIMIT-bounded searches plus a few passes."""
+    return 40 * (len(pattern) + len(text)) + 40
+
+
+# -- scaling: double the pattern and the text, the work at most doubles (x4 with find's charge) ----
+
+Parts = list[tuple[str, bool, bool]]
+
+
+def _glob(pattern: str, ignore_case: bool = False) -> Parts:
+    return [(pattern, True, ignore_case)]
+
+
+#: ``k -> (pattern parts, text)``; pattern and text grow with k.
+FAMILIES: dict[str, Callable[[int], tuple[Parts, str]]] = {
+    # the issue's shape: the last segment rejects the text at once
+    "stars, no match": lambda k: (_glob("*a" * k + "*b"), "a" * (20 * k)),
+    # ... and with a trailing star: the a's are found at once, the b is sought through the text
+    "stars, b sought": lambda k: (_glob("*a" * k + "*b*"), "a" * (20 * k)),
+    "stars, match": lambda k: (_glob("*a" * k + "*b"), "a" * (20 * k) + "b"),
+    # middle segments found late: each search scans ahead
+    "late segments": lambda k: (_glob("*" + "*".join(["ab"] * k) + "*c"),
+                                ("a" * 10 + "b") * k + "c"),
+    # a middle segment never found
+    "missing segment": lambda k: (_glob("*" + "a" * 15 + "b*"), "a" * (40 * k)),
+    # ``?`` inside the segments, and segments over FIND_LIMIT: the bit-parallel scan
+    "question marks": lambda k: (_glob("*" + "*".join(["a?b"] * k) + "*c"), "a" * (30 * k) + "c"),
+    "long segments": lambda k: (_glob("*" + "*".join(["a" * 40 + "b"] * k) + "*"),
+                                "a" * (100 * k)),
+    "growing segment": lambda k: (_glob("*" + "a" * (4 * k) + "b*"), "a" * (50 * k)),
+    # case-insensitive, and a Resource-like mix of both rules in one segment
+    "ignoring case": lambda k: (_glob("*" + "*".join(["A?b"] * k) + "*", True), "a" * (30 * k)),
+    "mixed case": lambda k: ([("arn:aws:*", True, True)] + [("x", True, True), ("Y?*", True, False)]
+                             * k, "ARN:aws:" + "xy" * (15 * k)),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_doubling_pattern_and_text_at_most_quadruples_the_work(family: str) -> None:
+    from botostub_ec2.glob import Glob
+
+    works = []
+    for k in (4, 8, 16):
+        parts, text = FAMILIES[family](k)
+        pattern = "".join(piece for piece, _, _ in parts)
+        result, work = counted(Glob.from_parts(parts).matches, text)
+        if k == 4:
+            assert result == reference(parts, text)
+        assert 0 < work <= linear_bound(pattern, text), (family, k, work)
+        works.append(work)
+    assert works[1] <= 4 * works[0] and works[2] <= 4 * works[1], (family, works)
+
+
+def test_a_pathological_pattern_costs_what_its_text_costs() -> None:
+    from botostub_ec2.glob import Glob
+
+    glob = Glob.compile("*a" * 60 + "*b*c")  # the 60 a's are found at once, then b is sought
+    found, small = counted(glob.matches, "a" * 1_000 + "c")
+    _, large = counted(glob.matches, "a" * 100_000 + "c")
+    assert not found
+    assert small >= 1_000 and large <= 110 * small
+
+
+# -- agreement with reference matchers -------------------------------------------------------------
+
+
+def _fold_char(char: str) -> str:
+    lower = char.lower()
+    return lower if len(lower) == 1 else char
+
+
+def reference(parts: list[tuple[str, bool, bool]], text: str) -> bool:
+    """Dynamic programming over characters, O(pattern x text): ``(kind, char)`` atoms with kind
+    ``*``, ``?``, ``c`` (case-sensitive) or ``i`` (case-insensitive)."""
+    atoms = [(char, char) if wildcards and char in "*?" else ("i" if ignore_case else "c", char)
+             for piece, wildcards, ignore_case in parts for char in piece]
+    matched = [True] + [False] * len(text)  # matched[j]: the atoms so far match text[:j]
+    for kind, char in atoms:
+        if kind == "*":
+            seen = False
+            for j, was in enumerate(matched):
+                seen = seen or was
+                matched[j] = seen
+            continue
+        following = [False] * (len(text) + 1)
+        for j in range(1, len(text) + 1):
+            if matched[j - 1]:
+                other = text[j - 1]
+                if kind == "i":
+                    following[j] = _fold_char(other) == _fold_char(char)
+                else:
+                    following[j] = kind == "?" or other == char
+        matched = following
+    return matched[len(text)]
+
+
+ALPHABET = "aB:*?\\"
+TEXT_ALPHABET = "abAB:*?\\\u212aK\u0130"  # with the Kelvin sign, K and İ for folding
+parts_strategy = st.lists(
+    st.tuples(st.text(ALPHABET, max_size=6), st.booleans(), st.booleans()), max_size=4)
+texts = st.text(TEXT_ALPHABET, max_size=12)
+
+
+@pytest.mark.parametrize("find_limit", [0, 32])
+@SETTINGS
+@given(parts=parts_strategy, text=texts)
+@example(parts=[("*a?*:B*", True, True), ("a*", False, False)], text="AxyZ:bA*")
+def test_glob_agrees_with_the_reference(find_limit: int, parts: list[tuple[str, bool, bool]],
+                                        text: str) -> None:
+    from botostub_ec2 import glob
+
+    # FIND_LIMIT 0 sends every middle segment through the bit-parallel scan.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(glob, "FIND_LIMIT", find_limit)
+        compiled = glob.Glob.from_parts(parts)
+        assert compiled.matches(text) == reference(parts, text)
+        assert glob.GlobSet([compiled]).matches(text) == reference(parts, text)
+
+
+@SETTINGS
+@given(pattern=st.text("ab?", min_size=30, max_size=45), text=st.text("ab", max_size=90),
+       ignore_case=st.booleans())
+def test_long_segments_agree_with_the_reference(pattern: str, text: str, ignore_case: bool) -> None:
+    from botostub_ec2.glob import Glob
+
+    wrapped = "*" + pattern + "*" + pattern[:3] + "*"
+    assert Glob.compile(wrapped, ignore_case=ignore_case).matches(text) == reference(
+        [(wrapped, True, ignore_case)], text)
+
+
+@SETTINGS
+@given(parts=parts_strategy, text=texts)
+def test_work_is_linear_in_pattern_and_text(parts: list[tuple[str, bool, bool]],
+                                            text: str) -> None:
+    from botostub_ec2.glob import Glob
+
+    pattern = "".join(piece for piece, _, _ in parts)
+    hostile = text * 20
+    _, work = counted(Glob.from_parts(parts).matches, hostile)
+    assert work <= linear_bound(pattern, hostile)
+
+
+def test_no_other_character_folds_to_a_caseless_ascii_one() -> None:
+    """Why case-insensitive ``:``, ``/`` and digits may be compared as they are."""
+    from botostub_ec2.glob import fold
+
+    strays = [char for char in map(chr, range(sys.maxunicode + 1))
+              if not 0xD800 <= ord(char) <= 0xDFFF
+              and fold(char) != char and fold(char).isascii() and not fold(char).isalpha()]
+    assert strays == []
