@@ -1,17 +1,22 @@
-"""Hostile wildcard patterns: ``botostub_ec2.glob`` matches in linear time.
+"""Hostile wildcard patterns: ``botostub_ec2.glob`` and IAM policy patterns match in linear time.
 
-The regexes this matcher replaces backtracked: an image named ``"a" * 120`` and the filter
+The regexes these matchers replaced backtracked: an image named ``"a" * 120`` and the filter
 ``*a*a*a*a*a*a*b`` took 102 s, a ``Resource`` of ``...image/*a*a*a*a*a*a*b`` 35 s, ``StringLike
 "*a*a*a*a*b"`` 11 s. The assertions here count work, not time: every text the matcher sees is a
 :class:`CountingStr`, which charges each operation done on it (an upper bound of the character
-comparisons the C code behind the operation makes).
+comparisons the C code behind the operation makes). Wall clock appears only as a safety net (a
+call run in a thread that must finish within :data:`SAFETY_NET` seconds, see :func:`guarded`).
 
-Also here: ``botostub_ec2.glob`` agrees with a small reference matcher on random patterns.
+Also here: ``botostub_ec2.glob`` agrees with small reference matchers on random patterns (ArnLike
+with the regex it replaced).
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +24,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from botostub_ec2 import IamPolicyEvaluator, simulate
+
+SAFETY_NET = 10.0
+USER = "arn:aws:iam::111122223333:user/alice"
+IMAGE_ARN = "arn:aws:ec2:us-east-1::image/"
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- counting the work -----------------------------------------------------------------------------
@@ -248,3 +258,155 @@ def test_no_other_character_folds_to_a_caseless_ascii_one() -> None:
               if not 0xD800 <= ord(char) <= 0xDFFF
               and fold(char) != char and fold(char).isascii() and not fold(char).isalpha()]
     assert strays == []
+
+
+# -- IAM policies, through the public API ----------------------------------------------------------
+
+
+def _counting(inner: Callable[[str], bool]) -> Callable[[str], bool]:
+    def matches(text: str) -> bool:
+        return inner(text if isinstance(text, CountingStr) else CountingStr(text))
+
+    return matches
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """Every Glob and GlobSet built during the test matches CountingStrs; yields the tally
+    (``work``, ``compiled``: how many Globs were built)."""
+    tally = {"work": 0, "compiled": 0}
+    try:
+        from botostub_ec2 import glob
+        from botostub_ec2.iam import arn, patterns
+    except ImportError:  # the regex matchers this module was written against: nothing counted,
+        yield tally      # so the safety net or ``0 < work`` fails the test
+        return
+    glob_init, set_init = glob.Glob.__init__, glob.GlobSet.__init__
+
+    def glob_init_counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        glob_init(self, *args, **kwargs)
+        tally["compiled"] += 1
+        self.matches = _counting(self.matches)
+
+    def set_init_counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        set_init(self, *args, **kwargs)
+        self.matches = _counting(self.matches)
+
+    monkeypatch.setattr(glob.Glob, "__init__", glob_init_counting)
+    monkeypatch.setattr(glob.GlobSet, "__init__", set_init_counting)
+    patterns.compile_tokens.cache_clear()  # cached Globs were built before the patch
+    arn.ArnLikePattern.compile.cache_clear()
+    start = WORK[0]
+    yield tally
+    tally["work"] = WORK[0] - start
+
+
+def work_of(call: Callable[[], Any]) -> tuple[Any, int]:
+    """``call()`` (guarded) and the work its matchers did."""
+    before = WORK[0]
+    result = guarded(call)
+    return result, WORK[0] - before
+
+
+def guarded(call: Callable[[], Any]) -> Any:
+    """``call()`` in a thread given SAFETY_NET seconds, a safety net only: the assertions are on
+    counted work. (A thread cannot interrupt C code holding the GIL, such as a backtracking
+    ``re`` match: the join then returns when the match does, and the elapsed time fails the
+    test.)"""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = call()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(SAFETY_NET)
+    elapsed = time.monotonic() - started
+    assert not worker.is_alive() and elapsed < SAFETY_NET, f"still matching after {elapsed:.0f} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def test_hostile_resource_pattern(counting: dict[str, int]) -> None:
+    pattern = IMAGE_ARN + "*a" * 6 + "*b"
+    evaluator = IamPolicyEvaluator([{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:DeregisterImage", "Resource": pattern}]}])
+    denied, work = work_of(lambda: evaluator.evaluate(
+        USER, "ec2:DeregisterImage", IMAGE_ARN + "a" * 100, {}))
+    assert not denied.allowed
+    assert 0 < work <= linear_bound(pattern, IMAGE_ARN + "a" * 100)
+    allowed, _ = work_of(lambda: evaluator.evaluate(
+        USER, "ec2:DeregisterImage", IMAGE_ARN + "a" * 99 + "b", {}))
+    assert allowed.allowed
+
+
+def test_hostile_stringlike_pattern(counting: dict[str, int]) -> None:
+    pattern = "*a" * 4 + "*b"
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "ec2:DeregisterImage", "Resource": "*",
+        "Condition": {"StringLike": {"ec2:ResourceTag/t": pattern}}}]}
+
+    def decide(value: str) -> str:
+        [result] = simulate([policy], "ec2:DeregisterImage", IMAGE_ARN + "ami-0123456789abcdef0",
+                            caller_arn=USER, context={"ec2:ResourceTag/t": value})
+        return str(result["EvalDecision"])
+
+    decision, work = work_of(lambda: decide("a" * 256))
+    assert decision == "implicitDeny"
+    assert 0 < work <= linear_bound(pattern, "a" * 256)
+    assert guarded(lambda: decide("a" * 255 + "b")) == "allowed"
+
+
+def test_hostile_arnlike_and_action_patterns(counting: dict[str, int]) -> None:
+    arn_pattern = "arn:aws:ec2:*:*:image/" + "*a" * 8 + "*b"
+    action = "ec2:*e*e*e*e*e*e*x"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:DeregisterImage", "Resource": "*",
+         "Condition": {"ArnLike": {"aws:SourceArn": arn_pattern}}},
+        {"Effect": "Allow", "NotAction": action, "Resource": "*"}]}
+    evaluator = IamPolicyEvaluator([policy])
+    source = "arn:aws:ec2:us-east-1:111122223333:image/" + "a" * 200
+    result, work = work_of(lambda: evaluator.evaluate(
+        USER, "ec2:DeregisterImage", IMAGE_ARN + "ami-1", {"aws:SourceArn": source}))
+    assert result.allowed  # by NotAction: DeregisterImage is not ec2:*e*...*x
+    assert 0 < work <= linear_bound(arn_pattern + action, source + "ec2:DeregisterImage")
+
+
+def _old_arn_like_source(tokens: tuple[tuple[str, bool], ...]) -> str | None:
+    """The ArnLike regex before botostub_ec2.glob, kept as the reference."""
+    out: list[str] = []
+    colons = 0
+    for text, active in tokens:
+        for char in text:
+            in_resource = colons >= 5
+            if char == ":" and not in_resource:
+                colons += 1
+                out.append(":")
+            elif active and char == "*":
+                out.append(".*" if in_resource else "[^:]*")
+            elif active and char == "?":
+                out.append("." if in_resource else "[^:]")
+            else:
+                out.append(re.escape(char))
+    return "".join(out) if colons >= 5 else None
+
+
+@SETTINGS
+@given(tokens=st.lists(st.tuples(st.text("a:*?", max_size=7), st.booleans()), max_size=4),
+       value=st.text("a:*?", max_size=14))
+@example(tokens=[("*:*:*:*:*:a*", True)], value="a:b:c:d:e:a:f")
+def test_arnlike_agrees_with_the_regex_it_replaced(tokens: list[tuple[str, bool]],
+                                                   value: str) -> None:
+    from botostub_ec2.iam.arn import ArnLikePattern
+
+    source = _old_arn_like_source(tuple(tokens))
+    compiled = ArnLikePattern.compile(tuple(tokens))
+    assert (compiled is None) == (source is None)
+    if compiled is not None and source is not None:
+        expected = re.fullmatch(source, value, re.DOTALL) is not None
+        assert compiled.matches(value) == expected
