@@ -1,4 +1,4 @@
-"""Hostile wildcard patterns: ``botostub_ec2.glob`` and IAM policy patterns match in linear time.
+"""Hostile wildcard patterns: EC2 filter values and IAM policy patterns match in linear time.
 
 The regexes these matchers replaced backtracked: an image named ``"a" * 120`` and the filter
 ``*a*a*a*a*a*a*b`` took 102 s, a ``Resource`` of ``...image/*a*a*a*a*a*a*b`` 35 s, ``StringLike
@@ -7,8 +7,9 @@ The regexes these matchers replaced backtracked: an image named ``"a" * 120`` an
 comparisons the C code behind the operation makes). Wall clock appears only as a safety net (a
 call run in a thread that must finish within :data:`SAFETY_NET` seconds, see :func:`guarded`).
 
-Also here: ``botostub_ec2.glob`` agrees with small reference matchers on random patterns (ArnLike
-with the regex it replaced).
+Also here: ``botostub_ec2.glob`` agrees with small reference matchers on random patterns (the
+regex-based EC2 filter matcher it replaced, kept below as the reference for EC2's escapes), each
+filter value is compiled once per request, and EC2's limit of 200 filter values per call.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from botostub_ec2 import IamPolicyEvaluator, simulate
+from botostub_ec2 import Ec2Stub, IamPolicyEvaluator, simulate
+
+from ..helpers import assert_ec2_error
 
 SAFETY_NET = 10.0
 USER = "arn:aws:iam::111122223333:user/alice"
@@ -410,3 +415,102 @@ def test_arnlike_agrees_with_the_regex_it_replaced(tokens: list[tuple[str, bool]
     if compiled is not None and source is not None:
         expected = re.fullmatch(source, value, re.DOTALL) is not None
         assert compiled.matches(value) == expected
+
+
+# -- EC2 filters, through the public API -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("stars", [6, 7])
+def test_hostile_filter_value_on_describe_images(counting: dict[str, int], stars: int) -> None:
+    pattern = "*a" * stars + "*b"
+    stub = Ec2Stub()
+    stub.add_image("a" * 120)
+    matching = stub.add_image("a" * 119 + "b")
+    with stub:
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        result, work = work_of(lambda: ec2.describe_images(
+            Owners=["self"], Filters=[{"Name": "name", "Values": [pattern]}]))
+    assert [image["ImageId"] for image in result["Images"]] == [matching.image_id]
+    assert 0 < work <= 2 * linear_bound(pattern, "a" * 120)
+
+
+@cache
+def _old_ec2_pattern(value: str) -> re.Pattern[str] | str:
+    """The EC2 filter matcher before botostub_ec2.glob (regexes), kept as the reference."""
+    if "*" not in value and "?" not in value:
+        return value
+    out, i = [], 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value) and value[i + 1] in "*?\\":
+            out.append(re.escape(value[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _old_ec2_matches(value: str, text: str) -> bool:
+    pattern = _old_ec2_pattern(value)
+    return pattern == text if isinstance(pattern, str) else pattern.fullmatch(text) is not None
+
+
+@SETTINGS
+@given(value=st.text("ab*?\\", max_size=8), text=st.text("ab*?\\", max_size=10))
+@example(value="a\\\\b", text="a\\\\b")  # no wildcard: compared as it is, backslashes included
+@example(value="a\\\\b*", text="a\\b")  # with a wildcard: \\ is one backslash
+@example(value="star\\*name", text="star*name")
+def test_filter_values_match_as_before(value: str, text: str) -> None:
+    from botostub_ec2.common.filters import compile_value
+
+    assert compile_value(value).matches(text) == _old_ec2_matches(value, text)
+
+
+def _seeded(images: int) -> Ec2Stub:
+    stub = Ec2Stub()
+    for i in range(images):
+        stub.add_image(f"image-{i:04d}")
+    return stub
+
+
+def _describe_work(counting: dict[str, int], values: int, images: int) -> tuple[int, int]:
+    stub = _seeded(images)
+    patterns = [f"*-{i:04d}x*" for i in range(values - 1)] + ["image-000?"]
+    with stub:
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        compiled = counting["compiled"]
+        result, work = work_of(lambda: ec2.describe_images(
+            Owners=["self"], Filters=[{"Name": "name", "Values": patterns}]))
+    assert len(result["Images"]) == min(images, 10)
+    return work, counting["compiled"] - compiled
+
+
+def test_each_filter_value_is_compiled_once_per_request(counting: dict[str, int]) -> None:
+    base, compiled = _describe_work(counting, 100, 150)
+    assert compiled == 100  # not once per image
+    more_values, compiled = _describe_work(counting, 200, 150)
+    assert compiled == 200
+    more_images, _ = _describe_work(counting, 100, 300)
+    assert more_values <= 2.2 * base and more_images <= 2.2 * base
+
+
+def test_more_than_200_filter_values_in_one_call_is_filter_limit_exceeded() -> None:
+    stub = _seeded(3)
+    message = "The maximum number of filter values specified on a single call is 200"
+    with stub:
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        found = ec2.describe_images(Owners=["self"], Filters=[
+            {"Name": "name", "Values": [f"image-{i:04d}" for i in range(150)]},
+            {"Name": "state", "Values": ["available"] * 50}])
+        assert len(found["Images"]) == 3
+        assert_ec2_error(ec2.describe_images, "FilterLimitExceeded", message, 400,
+                         Owners=["self"], Filters=[{"Name": "name", "Values": ["x"] * 201}])
+        # Counted over the call's filters, before any other check of them.
+        assert_ec2_error(ec2.describe_images, "FilterLimitExceeded", message, 400,
+                         Owners=["self"], Filters=[
+                             {"Name": "name", "Values": ["x"] * 150},
+                             {"Name": "colour", "Values": ["red"] * 51}])
+        for describe in (ec2.describe_snapshots, ec2.describe_instances, ec2.describe_tags):
+            assert_ec2_error(describe, "FilterLimitExceeded", message, 400,
+                             Filters=[{"Name": "tag-key", "Values": ["k"] * 201}])
