@@ -1,57 +1,49 @@
 """EC2 ``Filters``, shared by every Describe operation, and EC2's user lists.
 
 EC2 filter semantics: the values of one filter are ORed, filters are ANDed, ``*`` and ``?`` are
-wildcards (``\\*`` and ``\\?`` match them literally), ``tag:<key>`` matches a tag's value,
-``tag-key`` and ``tag-value`` match any tag's key or value. An unknown filter name is
-``InvalidParameterValue``.
+wildcards (``\\*`` and ``\\?`` match them literally, ``\\\\`` a backslash), ``tag:<key>`` matches a
+tag's value, ``tag-key`` and ``tag-value`` match any tag's key or value. An unknown filter name is
+``InvalidParameterValue``; more than :data:`MAX_FILTER_VALUES` values in one call is
+``FilterLimitExceeded`` (docs/fidelity/resources.md, "Filters").
+
+Each value is compiled once per request (:func:`compile_value`, a linear-time
+:class:`~botostub_ec2.glob.Glob`), so a request costs values x records, however many values it has
+and however its wildcards are arranged.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
 from ..errors import Ec2Errors
+from ..glob import Glob, GlobSet
 
 #: ``filter name -> function returning the record's values for it`` (strings; booleans as
 #: ``"true"``/``"false"``; ``None`` entries are ignored).
 FilterSpec = Mapping[str, Callable[[Any], Iterable[str | None]]]
 
+#: The most filter values one call may carry, counted over all its filters (real EC2 answers
+#: ``FilterLimitExceeded`` beyond it; evidence in docs/fidelity/resources.md).
+MAX_FILTER_VALUES = 200
 
-@lru_cache(maxsize=1024)
-def _pattern(value: str) -> re.Pattern[str] | str:
-    """A compiled wildcard pattern, or the plain string when it holds no wildcard."""
+
+def compile_value(value: str) -> Glob:
+    """One filter value as a matcher.
+
+    A value holding no ``*`` and no ``?`` is compared as it is, backslashes included (the rule the
+    emulator has always applied: ``a\\\\b`` equals the four characters ``a\\\\b``); a value with
+    a wildcard resolves the ``\\*``, ``\\?`` and ``\\\\`` escapes.
+    """
     if "*" not in value and "?" not in value:
-        return value
-    out, i = [], 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value) and value[i + 1] in "*?\\":
-            out.append(re.escape(value[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
+        return Glob.from_parts(((value, False, False),))
+    return Glob.compile(value, escapes=True)
 
 
-def matches(pattern_text: str, value: str) -> bool:
-    """EC2 wildcard match of one filter value against one attribute value."""
-    pattern = _pattern(pattern_text)
-    if isinstance(pattern, str):
-        return pattern == value
-    return pattern.fullmatch(value) is not None
-
-
-def _any_match(patterns: Sequence[str], values: Iterable[str | None]) -> bool:
-    for value in values:
-        if value is None:
-            continue
-        for pattern in patterns:
-            if matches(pattern, value):
-                return True
+def _any_match(patterns: GlobSet, values: Iterable[str | None]) -> bool:
+    for value in values:  # noqa: SIM110 - a plain loop is cheaper than any()
+        if value is not None and patterns.matches(value):
+            return True
     return False
 
 
@@ -73,30 +65,34 @@ def compile_filters(
 ) -> Callable[[Any], bool]:
     """A predicate for the request's ``Filters`` over records described by ``spec``."""
     checks: list[Callable[[Any], bool]] = []
-    for entry in filters or ():
+    entries = list(filters or ())
+    if sum(len(entry.get("Values") or ()) for entry in entries) > MAX_FILTER_VALUES:
+        raise Ec2Errors.filter_limit_exceeded(MAX_FILTER_VALUES)
+    for entry in entries:
         name = entry.get("Name")
-        values = list(entry.get("Values") or ())
+        raw_values = list(entry.get("Values") or ())
         if not name:
             raise Ec2Errors.invalid_filter("null")
-        if not values:
+        if not raw_values:
             # EC2 rejects a filter without values.
             raise Ec2Errors.filter_without_values(name)
-        for value in values:
+        for value in raw_values:
             _check_escapes(value)
+        values = GlobSet(compile_value(value) for value in raw_values)
         if name.startswith("tag:"):
             key = name[4:]
             # Defaults bind this entry's key and values (a closure would see the last entry's).
-            def tag_check(r: Any, key: str = key, values: list[Any] = values) -> bool:
+            def tag_check(r: Any, key: str = key, values: GlobSet = values) -> bool:
                 return key in tags(r) and _any_match(values, (tags(r)[key],))
 
             checks.append(tag_check)
         elif name == "tag-key":
-            def key_check(r: Any, values: list[Any] = values) -> bool:
+            def key_check(r: Any, values: GlobSet = values) -> bool:
                 return _any_match(values, tags(r).keys())
 
             checks.append(key_check)
         elif name == "tag-value":
-            def value_check(r: Any, values: list[Any] = values) -> bool:
+            def value_check(r: Any, values: GlobSet = values) -> bool:
                 return _any_match(values, tags(r).values())
 
             checks.append(value_check)
@@ -106,7 +102,7 @@ def compile_filters(
                 raise Ec2Errors.invalid_filter(name)
 
             def field_check(r: Any, extract: Callable[[Any], Any] = extract,
-                            values: list[Any] = values) -> bool:
+                            values: GlobSet = values) -> bool:
                 return _any_match(values, extract(r))
 
             checks.append(field_check)

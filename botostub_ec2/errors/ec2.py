@@ -196,6 +196,14 @@ class Ec2Errors:
         )
 
     @staticmethod
+    def filter_limit_exceeded(limit: int) -> ServiceError:
+        """More filter values in one call than EC2 takes (all filters together)."""
+        return ServiceError(
+            "FilterLimitExceeded",
+            f"The maximum number of filter values specified on a single call is {limit}",
+        )
+
+    @staticmethod
     def max_results_too_small(value: int, low: int = 5) -> ServiceError:
         return ServiceError(
             "InvalidParameterValue",

@@ -30,11 +30,12 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from .arn import arn_like_source, is_arn
+from ..glob import Matcher
+from .arn import ArnLikePattern, is_arn
 from .context import RequestContext
 from .errors import LEGACY_PARSING, SYNTAX_ERROR, MalformedPolicyError
-from .patterns import compile_regex, tokens_source
-from .variables import Template, parse_template
+from .patterns import any_of, compile_tokens
+from .variables import Template, Token, parse_template
 
 SET_PREFIXES = {"ForAnyValue:": "any", "ForAllValues:": "all"}
 IF_EXISTS = "IfExists"
@@ -236,34 +237,35 @@ def _no_variables(key: str) -> str | None:  # pragma: no cover - static template
     return None
 
 
-class _RegexMatcher(_Matcher):
-    """StringLike and Arn*: one alternation of the static patterns plus rendered variables."""
+class _PatternMatcher(_Matcher):
+    """StringLike and Arn*: the static patterns compiled once (plain ones in a set), the ones with
+    variables compiled per request from their rendered tokens."""
 
     def __init__(
         self,
         templates: Sequence[Template],
-        source_of: Callable[..., str | None],
+        compile_pattern: Callable[[tuple[Token, ...]], Matcher | None],
         accepts: Callable[[str], bool] | None = None,
     ) -> None:
-        self._source_of = source_of
+        self._compile = compile_pattern
         self._accepts = accepts
-        static = [source_of(t.static_tokens()) for t in templates if not t.has_variables]
-        sources = [s for s in static if s is not None]
-        self._static = compile_regex("|".join(f"(?:{s})" for s in sources)) if sources else None
+        self._static = any_of(
+            compile_pattern(t.static_tokens()) for t in templates if not t.has_variables
+        )
         self._dynamic = tuple(t for t in templates if t.has_variables)
         self.variables = tuple(v for t in self._dynamic for v in t.variables)
 
     def any_match(self, value: str, context: RequestContext) -> bool | None:
         if self._accepts is not None and not self._accepts(value):
             return None
-        if self._static is not None and self._static.fullmatch(value) is not None:
+        if self._static is not None and self._static.matches(value):
             return True
         for template in self._dynamic:
             tokens = template.render(context.variable)
             if tokens is None:
                 continue
-            source = self._source_of(tokens)
-            if source is not None and compile_regex(source).fullmatch(value) is not None:
+            pattern = self._compile(tokens)
+            if pattern is not None and pattern.matches(value):
                 return True
         return False
 
@@ -360,9 +362,9 @@ class Condition:
                         raise _bad_value(operator, key, template.text, "not true or false")
                 self._matcher = _ExactMatcher(templates, parse_bool)
             elif family == "like":
-                self._matcher = _RegexMatcher(templates, tokens_source)
+                self._matcher = _PatternMatcher(templates, compile_tokens)
             else:
-                self._matcher = _RegexMatcher(templates, arn_like_source, is_arn)
+                self._matcher = _PatternMatcher(templates, ArnLikePattern.compile, is_arn)
             self._has_variables = bool(self._matcher.variables)
             return
         if family == "numeric":

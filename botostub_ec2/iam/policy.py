@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArgumentTypeError
+from ..glob import GlobSet
 from .arn import ResourcePattern
 from .conditions import Condition, compile_condition_block, split_operator
 from .context import RequestContext
@@ -38,7 +39,7 @@ from .errors import (
     VENDOR_NOT_FULLY_QUALIFIED,
     MalformedPolicyError,
 )
-from .patterns import compile_regex, glob_source
+from .patterns import compile_actions
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP_LEVEL = frozenset({"Version", "Id", "Statement"})
@@ -91,7 +92,7 @@ def parse_json(text: str) -> Any:
 class Statement:
     """A compiled statement (action matching is cheap; resources and conditions need context)."""
 
-    __slots__ = ("_action_regex", "actions", "conditions", "effect", "index", "is_deny",
+    __slots__ = ("_action_globs", "actions", "conditions", "effect", "index", "is_deny",
                  "not_action", "not_resource", "policy_name", "resources", "sid", "variables")
 
     def __init__(
@@ -116,12 +117,7 @@ class Statement:
         self.actions = actions
         self.not_action = not_action
         self.not_resource = not_resource
-        if "*" in actions:
-            self._action_regex = None
-        else:
-            self._action_regex = compile_regex(
-                "|".join(f"(?:{glob_source(a)})" for a in actions), True
-            )
+        self._action_globs: GlobSet | None = None if "*" in actions else compile_actions(actions)
         self.resources = tuple(ResourcePattern(r, version) for r in resources)
         self.conditions: tuple[Condition, ...] = compile_condition_block(conditions, version)
         #: Keys this statement reads from the request context (conditions and variables).
@@ -135,8 +131,8 @@ class Statement:
 
     def matches_action(self, action: str) -> bool:
         """``Action`` / ``NotAction`` against ``service:Action`` (case-insensitive)."""
-        regex = self._action_regex
-        listed = True if regex is None else regex.fullmatch(action) is not None
+        globs = self._action_globs
+        listed = True if globs is None else globs.matches(action)
         return listed != self.not_action
 
     def matches_resource(self, arn: str, context: RequestContext) -> bool:
