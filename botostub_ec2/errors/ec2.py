@@ -222,8 +222,17 @@ class Ec2Errors:
 
     @staticmethod
     def invalid_pagination_token() -> ServiceError:
+        """A token the stub issued, sent with another query than the one it continues."""
         return ServiceError(
             "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
+        )
+
+    @staticmethod
+    def invalid_next_token(token: str) -> ServiceError:
+        """A ``NextToken`` that is no token at all (garbage, forged; real DescribeVpcs wording)."""
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ( {token} ) for parameter NextToken is invalid. The token is invalid.",
         )
 
     @staticmethod
