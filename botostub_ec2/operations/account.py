@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from ..common.filters import compile_filters
+from ..common.request_limits import check_filters
 from ..errors import Ec2Errors
 from ..handlers import OperationCall, operation, partition_of
 from ..models import ImageRecord, InstanceRecord, SnapshotRecord
@@ -73,10 +74,13 @@ def describe_regions(call: OperationCall) -> dict[str, Any]:
     wanted: Iterable[str] = names
     asked = list(params.get("RegionNames") or ())
     if asked:
-        unknown = [name for name in asked if name not in names]
+        known = set(names)
+        unknown = [name for name in asked if name not in known]
         if unknown:
             raise Ec2Errors.invalid_region(unknown)
-        wanted = [name for name in names if name in set(asked)]
+        wanted_set = set(asked)
+        wanted = [name for name in names if name in wanted_set]
+    check_filters(params.get("Filters"))
     matches = compile_filters(params.get("Filters"), _REGION_FILTERS, tags=lambda r: {})
     call.authorize("ec2:DescribeRegions", "*", call.global_context)
     call.dry_run_guard()
