@@ -42,7 +42,8 @@ _TOKEN_DOCUMENT = re.compile(rb'\{"o":(0|[1-9][0-9]{0,17}),"q":"([0-9a-f]{16})"\
 #: Base64 text of such a document: URL-safe without padding (EC2), standard with padding (rbin).
 _URLSAFE_TEXT = re.compile(r"[A-Za-z0-9_-]+")
 _STANDARD_TEXT = re.compile(r"[A-Za-z0-9+/]+={0,2}")
-#: No issued token is longer (a 54-byte document in base64); longer ones are not even decoded.
+#: No issued token is longer (at most 47 bytes of document, 64 base64 characters); longer ones are
+#: not even decoded.
 MAX_TOKEN_LENGTH = 80
 
 
