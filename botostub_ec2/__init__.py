@@ -40,7 +40,7 @@ from .models import (
     RetentionRuleRecord,
     SnapshotRecord,
 )
-from .options import LifecycleOptions
+from .options import AccountLimits, LifecycleOptions
 from .permissions import (
     AllowAll,
     AuthorizationRequest,
@@ -83,6 +83,7 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_LAZY])
 
 __all__ = [
+    "AccountLimits",
     "ActivationError",
     "AllowAll",
     "AuthorizationRequest",

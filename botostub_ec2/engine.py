@@ -3,7 +3,10 @@
 For every call a responder hands it, the engine
 
 1. opens one backend transaction (read-only for operations marked ``write=False``);
-2. runs the operation's handler with the :class:`~botostub_ec2.handlers.OperationCall`;
+2. runs the operation's handler with the :class:`~botostub_ec2.handlers.OperationCall`, whose
+   parameters, for a service answering in XML, have been through
+   :func:`~botostub_ec2.text.storable_params` (no character XML 1.0 cannot carry reaches a
+   handler, so none is stored or echoed);
 3. in strict mode, checks the body against botocore's model and parser (:mod:`.validation`)
    *inside* the transaction, so an answer that fails the check changes nothing;
 4. commits, or rolls back when the handler answers an error (``ServiceError``) or anything
@@ -25,6 +28,7 @@ from . import validation
 from .calls import CallLog
 from .errors import ServiceError
 from .ids import new_request_id
+from .text import storable_params
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
@@ -55,6 +59,11 @@ class Engine:
         self, call: OperationCall, spec: OperationSpec, model: OperationModel
     ) -> tuple[dict[str, Any] | None, ServiceError | None]:
         """Run ``spec``'s handler for ``call``: ``(body, None)`` or ``(None, service error)``."""
+        answers_xml = _answers_xml.get(spec.service)
+        if answers_xml is None:
+            answers_xml = _answers_xml[spec.service] = _protocol(model) in _XML_PROTOCOLS
+        if answers_xml:
+            call.params = storable_params(call.params)
         try:
             with self.backend.transaction(write=spec.write) as tx:
                 call.tx = tx
@@ -94,6 +103,17 @@ class Engine:
         self.log.append(call)
         if _debug_enabled(logging.DEBUG):
             _log_call(call)
+
+
+#: Protocols whose answers are XML documents (EC2's and the query protocol).
+_XML_PROTOCOLS = frozenset({"ec2", "query"})
+#: Whether a service (by client name) answers in XML; asked once per service.
+_answers_xml: dict[str, bool] = {}
+
+
+def _protocol(model: OperationModel) -> str:
+    service = model.service_model
+    return str(getattr(service, "resolved_protocol", None) or service.protocol)
 
 
 def _log_call(call: OperationCall) -> None:

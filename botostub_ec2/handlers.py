@@ -5,7 +5,8 @@ typed parameters from ``call.params``, reads and writes state through ``call.tx`
 per call), asks permission with :meth:`OperationCall.authorize`, and returns the parsed-form body
 (what botocore would return, without ``ResponseMetadata``), or raises
 :class:`~botostub_ec2.errors.ServiceError`. It sees the stub only through ``call.env``
-(:class:`CallEnvironment`): the clock, the permission evaluator and the lifecycle options.
+(:class:`CallEnvironment`): the clock, the permission evaluator, the lifecycle options and the
+account's limits.
 
 Usage (``docs/extending.md`` walks through a whole new operation)::
 
@@ -25,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import Ec2Errors
+from .options import AccountLimits
 from .permissions import (
     AuthorizationRequest,
     ContextValue,
@@ -79,14 +81,17 @@ class CallEnvironment:
     :ivar allow_all: True while the evaluator allows everything unconditionally, so handlers may
         skip building authorization requests nobody reads.
     :ivar lifecycle: the stub's :class:`~botostub_ec2.options.LifecycleOptions`.
+    :ivar limits: the account's quotas, :class:`~botostub_ec2.options.AccountLimits`.
     """
 
-    __slots__ = ("_stub", "allow_all", "clock", "evaluator", "lifecycle")
+    __slots__ = ("_stub", "allow_all", "clock", "evaluator", "lifecycle", "limits")
 
     def __init__(self, clock: Clock, evaluator: EvaluatorLike | None,
-                 lifecycle: LifecycleOptions, stub: object = None) -> None:
+                 lifecycle: LifecycleOptions, stub: object = None,
+                 limits: AccountLimits | None = None) -> None:
         self.clock = clock
         self.lifecycle = lifecycle
+        self.limits = limits if limits is not None else AccountLimits()
         self.evaluator: PermissionEvaluator = as_evaluator(evaluator)
         self.allow_all = bool(getattr(self.evaluator, "unconditional", False))
         self._stub = stub

@@ -1,12 +1,18 @@
-"""Choices the emulator makes where AWS's behaviour is not documented, gathered in one place.
+"""Per-stub knobs: choices where AWS's behaviour is not documented, and the account's quotas.
 
-Each default is the most plausible reading of the evidence (see ``docs/fidelity/lifecycle.md``);
-change one on a stub when your test needs the other reading::
+:class:`LifecycleOptions`: each default is the most plausible reading of the evidence (see
+``docs/fidelity/lifecycle.md``); change one on a stub when your test needs the other reading::
 
     stub = Ec2Stub()
     stub.lifecycle.rule_activation_delay = timedelta(minutes=30)   # rules start "pending"
     stub.lifecycle.cooldown_protection_value = "disabled-until-{until}"
     stub.lifecycle.restored_image_state = "available"
+
+:class:`AccountLimits`: the quotas of the emulated account (``docs/fidelity/resources.md``,
+"Account limits")::
+
+    stub.limits.running_on_demand_vcpus = NEW_ACCOUNT_VCPUS    # a brand-new account: 5 vCPUs
+    stub.limits.running_instances = 20                         # the old count-based limit
 """
 
 from __future__ import annotations
@@ -52,3 +58,54 @@ class LifecycleOptions:
                 f"restored_image_state must be one of {RESTORED_IMAGE_STATES}, got {value!r}"
             )
         super().__setattr__(name, value)
+
+
+#: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" as the EC2 FAQ documents it
+#: for an established account (the default of :attr:`AccountLimits.running_on_demand_vcpus`).
+ESTABLISHED_ACCOUNT_VCPUS = 1152
+#: The same quota's default in Service Quotas (``L-1216C47A``): what a new account starts with.
+NEW_ACCOUNT_VCPUS = 5
+#: "AMI sharing": entities (accounts, organizations, OUs) one AMI can be shared with per Region.
+AMI_SHARING_QUOTA = 1000
+
+
+@dataclass
+class AccountLimits:
+    """The emulated account's quotas (one per stub; change them on ``stub.limits``).
+
+    They bound what a caller's counts can make the stub allocate: ``RunInstances(MaxCount=...)``
+    launches at most what the quota leaves (``VcpuLimitExceeded`` or ``InstanceLimitExceeded``
+    when not even ``MinCount`` fits), counted over the account's pending and running instances
+    in the Region.
+    """
+
+    #: vCPUs the account's running On-Demand instances may use in a Region, all instance types
+    #: together. Default: 1152, the documented default of an established account; set
+    #: :data:`NEW_ACCOUNT_VCPUS` (5) to emulate a new one.
+    running_on_demand_vcpus: int = ESTABLISHED_ACCOUNT_VCPUS
+    #: The count-based limit EC2 used before vCPU limits (``InstanceLimitExceeded``): instances
+    #: running at once in a Region. None (default): not enforced.
+    running_instances: int | None = None
+    #: vCPUs counted for an instance type the emulator's table does not know.
+    unknown_type_vcpus: int = 2
+    #: Entities one AMI can be shared with in a Region (``ModifyImageAttribute``).
+    ami_sharing: int = AMI_SHARING_QUOTA
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Checked on every assignment, so a typo fails where it is made, not in a later call.
+        if name in _LIMIT_FIELDS:
+            optional, lowest = _LIMIT_FIELDS[name]
+            if not (value is None and optional) and not (
+                    isinstance(value, int) and not isinstance(value, bool) and value >= lowest):
+                allowed = f"an integer >= {lowest}" + (" or None" if optional else "")
+                raise ConfigurationError(f"limits.{name} must be {allowed}, got {value!r}")
+        super().__setattr__(name, value)
+
+
+#: field -> (may be None, lowest value)
+_LIMIT_FIELDS = {
+    "running_on_demand_vcpus": (False, 0),
+    "running_instances": (True, 0),
+    "unknown_type_vcpus": (False, 1),
+    "ami_sharing": (False, 0),
+}

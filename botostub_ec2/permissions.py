@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import BotostubError, ConfigurationError
+from .json_limits import nesting_depth
 
 ContextValue = str | Sequence[str]
 
@@ -377,10 +378,38 @@ def decode_authorization_message(token: str) -> dict[str, Any]:
         raise AuthorizationMessageError("malformed authorization message")
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        document: dict[str, Any] = json.loads(zlib.decompress(raw))
+        inflater = zlib.decompressobj()
+        # Anyone can forge a token: bound what it may inflate to (a zlib bomb), then its nesting,
+        # before the parser sees it (docs/fidelity/iam.md, "DecodeAuthorizationMessage").
+        text = inflater.decompress(raw, MAX_DECODED_MESSAGE)
+        if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+            raise AuthorizationMessageError("malformed authorization message (too large or cut)")
+        if nesting_depth(text) > MAX_DECODED_DEPTH:
+            raise AuthorizationMessageError("malformed authorization message (nested too deep)")
+        document = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except (binascii.Error, zlib.error, ValueError) as exc:
         raise AuthorizationMessageError("malformed authorization message") from exc
+    if not isinstance(document, dict):
+        raise AuthorizationMessageError("malformed authorization message (not a JSON object)")
     return document
+
+
+#: The largest decoded document :func:`decode_authorization_message` inflates (the stub's own
+#: are a few KB; AWS caps the encoded message at 10,240 characters).
+MAX_DECODED_MESSAGE = 1 << 20
+#: The deepest nesting it parses (the stub's documents nest 7 levels).
+MAX_DECODED_DEPTH = 32
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def unauthorized_message(request: AuthorizationRequest, decision: Decision) -> str:

@@ -28,7 +28,7 @@ from .faults import Fault, FaultList, new_fault
 from .handler_table import HandlerTable, custom_spec
 from .handlers import OperationCall
 from .models import Call
-from .options import LifecycleOptions
+from .options import AccountLimits, LifecycleOptions
 from .permissions import EvaluatorLike, PermissionEvaluator, Principal
 from .responders import FastResponder, Responder, WireResponder
 from .retry_sleeps import SleepRecorder
@@ -100,6 +100,8 @@ class Ec2Stub(Seeding, Inspection):
     ``stub.lifecycle`` (:class:`~botostub_ec2.options.LifecycleOptions`) holds the choices made
     where AWS's behaviour is undocumented (protection cooldown display, rule activation delay,
     state of a restored image); change them on the stub.
+    ``stub.limits`` (:class:`~botostub_ec2.options.AccountLimits`) holds the account's quotas
+    (running On-Demand vCPUs, AMI sharing); change them on the stub.
     """
 
     def __init__(
@@ -217,6 +219,12 @@ class Ec2Stub(Seeding, Inspection):
     def lifecycle(self) -> LifecycleOptions:
         """Choices made where AWS's behaviour is undocumented (change them on the stub)."""
         return self._settings.env.lifecycle
+
+    @property
+    def limits(self) -> AccountLimits:
+        """The emulated account's quotas (``RunInstances`` vCPUs, AMI sharing...); change them on
+        the stub: ``stub.limits.running_on_demand_vcpus = 5``."""
+        return self._settings.env.limits
 
     @property
     def passthrough(self) -> bool:

@@ -16,6 +16,12 @@ kind is seen (no per-call introspection):
 Fields equal to their default (same type and value) are left out of the stored document, which
 keeps rows small and lets a field added to a record class later read back as its default.
 
+Reading is defensive: a stored text that is not JSON, not a JSON object, holds a value of the
+wrong JSON type for its field, or cannot be converted back raises :class:`CodecError` naming the
+kind and, when the text still holds it, the record's key; no ``json.JSONDecodeError``,
+``TypeError`` or ``RecursionError`` escapes from a backend read (docs/fidelity/backends.md,
+"Damaged rows").
+
 Usage::
 
     codec = RecordCodec(ImageRecord)
@@ -89,7 +95,30 @@ class RecordCodec:
         return _dumps(self.to_document(record))
 
     def loads(self, text: str | bytes) -> Any:
-        return self.from_document(_loads(text))
+        """The record stored as ``text``; :class:`CodecError` naming it if ``text`` is damaged."""
+        try:
+            document = _loads(text)
+        except (ValueError, TypeError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8
+            raise self.damaged(text, None, f"not JSON ({exc})") from None
+        if type(document) is not dict:
+            raise self.damaged(text, None, f"a JSON {type(document).__name__}, not an object")
+        try:
+            return self.from_document(document)
+        except CodecError as exc:
+            reason = str(exc).removeprefix(f"stored {self.kind.__name__} ")
+            raise self.damaged(text, document, reason) from None
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+                RecursionError) as exc:  # a field's own converter refused its value
+            raise self.damaged(text, document, f"{type(exc).__name__}: {exc}") from None
+
+    def damaged(self, text: str | bytes, document: dict[str, Any] | None,
+                reason: str) -> CodecError:
+        """The error for a stored ``text`` that does not read back as a record of this kind."""
+        key = _key_of(self.kind, document)
+        named = f"{self.kind.__name__} {key!r}" if key is not None else self.kind.__name__
+        excerpt = text[:80] if isinstance(text, str) else bytes(text[:80])
+        return CodecError(f"stored {named} is damaged: {reason}; the stored text begins "
+                          f"{excerpt!r}")
 
 
 def _compile_encoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[Any], Any]:
@@ -141,11 +170,21 @@ def _compile_decoder(kind: type[Any], fields: tuple[_Field, ...]) -> Callable[[A
     """
     namespace: dict[str, Any] = {
         "KIND": kind, "NEW": tuple.__new__, "NAMES": frozenset(f.name for f in fields),
-        "MISSING": _MISSING, "problem": _document_problem,
+        "MISSING": _MISSING, "problem": _document_problem, "wrong": _wrong_json_type,
     }
+    hints = _type_hints(kind)
     items = []
     for i, spec in enumerate(fields):
         name = repr(spec.name)
+        allowed = _json_types(hints.get(spec.name, Any)) if spec.decode is None else None
+        if allowed is not None:
+            # A plain field: its JSON type is checked (one ``type() in`` per field and read).
+            if spec.has_default:
+                namespace[f"D{i}"] = spec.default
+            source = f"get({name}, D{i})" if spec.has_default else f"document[{name}]"
+            items.append(f"(v if {_type_test(allowed, f'T{i}', namespace, source)} "
+                         f"else wrong(KIND, {name}, v))")
+            continue
         if spec.has_default:
             namespace[f"D{i}"] = spec.default
             if spec.decode is None:
@@ -194,6 +233,61 @@ def _document_problem(kind: type[Any], document: dict[str, Any]) -> None:
 
 def _wrong_type(kind: type[Any], record: Any) -> None:
     raise CodecError(f"expected a {kind.__name__}, got {type(record).__name__}")
+
+
+def _wrong_json_type(kind: type[Any], name: str, value: Any) -> Any:
+    raise CodecError(f"field {name!r} holds {type(value).__name__} {value!r:.60}, not a value of "
+                     f"{_type_hints(kind).get(name, Any)!r}")
+
+
+#: The Python types ``json.loads`` gives for each plain hint.
+_JSON_TYPES: dict[Any, tuple[type, ...]] = {
+    str: (str,), int: (int,), bool: (bool,), float: (float, int), type(None): (type(None),),
+}
+
+
+def _json_types(hint: Any) -> tuple[type, ...] | None:
+    """The types a stored plain field of ``hint`` may read back as; None: not checked."""
+    if hint in _JSON_TYPES:
+        return _JSON_TYPES[hint]
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        allowed: list[type] = []
+        for member in typing.get_args(hint):
+            member_types = _json_types(member)
+            if member_types is None:
+                return None
+            allowed.extend(member_types)
+        return tuple(dict.fromkeys(allowed))
+    return None  # Any, Literal...: stored as they are, not checked
+
+
+def _type_test(allowed: tuple[type, ...], label: str, namespace: dict[str, Any],
+               source: str) -> str:
+    """Source text testing the JSON type of ``v := source`` (cheapest form for common hints)."""
+    plain = [t for t in allowed if t is not type(None)]
+    if len(plain) == 1:
+        namespace[label] = plain[0]
+        if len(allowed) == 2:  # Optional[X]
+            return f"((v := {source}) is None or type(v) is {label})"
+        return f"type(v := {source}) is {label}"
+    namespace[label] = allowed
+    return f"type(v := {source}) in {label}"
+
+
+def _key_of(kind: type[Any], document: dict[str, Any] | None) -> str | None:
+    """The key a damaged document's record would have, if the fields it needs are still there."""
+    prop = getattr(kind, "key", None)
+    if document is None or not isinstance(prop, property) or prop.fget is None:
+        return None
+    # Only the text fields still there: a key reading a missing or damaged one fails.
+    names = set(kind._fields)
+    fields = {n: v for n, v in document.items() if n in names and isinstance(v, str)}
+    try:
+        key = prop.fget(types.SimpleNamespace(**fields))
+    except Exception:
+        return None
+    return key if isinstance(key, str) else None
 
 
 def _type_hints(kind: type[Any]) -> dict[str, Any]:
@@ -312,6 +406,8 @@ def _mapping_codec(
         return {k: (encode_value(v) if v is not None else None) for k, v in value.items()}
 
     def decode(value: Any) -> Any:
+        if type(value) is not dict:
+            raise CodecError(f"expected a JSON object, got {type(value).__name__}")
         if decode_value is not None:
             value = {k: (decode_value(v) if v is not None else None) for k, v in value.items()}
         return FrozenMapping(value) if read_only else value
@@ -331,6 +427,8 @@ def _sequence_codec(
                     for (enc, _), v in zip(parts, value, strict=True)]
 
         def decode_fixed(value: Any) -> Any:
+            if type(value) is not list:
+                raise CodecError(f"{where}: expected a JSON array, got {type(value).__name__}")
             return tuple(dec(v) if dec is not None and v is not None else v
                          for (_, dec), v in zip(parts, value, strict=True))
 
@@ -347,6 +445,8 @@ def _sequence_codec(
         return [encode_item(v) if v is not None else None for v in items]
 
     def decode(value: Any) -> Any:
+        if type(value) is not list:
+            raise CodecError(f"{where}: expected a JSON array, got {type(value).__name__}")
         if decode_item is None:
             return build(value)
         return build(decode_item(v) if v is not None else None for v in value)

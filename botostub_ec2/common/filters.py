@@ -3,8 +3,8 @@
 EC2 filter semantics: the values of one filter are ORed, filters are ANDed, ``*`` and ``?`` are
 wildcards (``\\*`` and ``\\?`` match them literally, ``\\\\`` a backslash), ``tag:<key>`` matches a
 tag's value, ``tag-key`` and ``tag-value`` match any tag's key or value. An unknown filter name is
-``InvalidParameterValue``; more than :data:`MAX_FILTER_VALUES` values in one call is
-``FilterLimitExceeded`` (docs/fidelity/resources.md, "Filters").
+``InvalidParameterValue``; more than 200 values in one call, or a value over 255 characters, is
+``FilterLimitExceeded`` (:mod:`botostub_ec2.common.request_limits`; docs/fidelity/resources.md).
 
 Each value is compiled once per request (:func:`compile_value`, a linear-time
 :class:`~botostub_ec2.glob.Glob`), so a request costs values x records, however many values it has
@@ -18,15 +18,11 @@ from typing import Any
 
 from ..errors import Ec2Errors
 from ..glob import Glob, GlobSet
+from .request_limits import check_filters
 
 #: ``filter name -> function returning the record's values for it`` (strings; booleans as
 #: ``"true"``/``"false"``; ``None`` entries are ignored).
 FilterSpec = Mapping[str, Callable[[Any], Iterable[str | None]]]
-
-#: The most filter values one call may carry, counted over all its filters (real EC2 answers
-#: ``FilterLimitExceeded`` beyond it; evidence in docs/fidelity/resources.md).
-MAX_FILTER_VALUES = 200
-
 
 def compile_value(value: str) -> Glob:
     """One filter value as a matcher.
@@ -66,8 +62,7 @@ def compile_filters(
     """A predicate for the request's ``Filters`` over records described by ``spec``."""
     checks: list[Callable[[Any], bool]] = []
     entries = list(filters or ())
-    if sum(len(entry.get("Values") or ()) for entry in entries) > MAX_FILTER_VALUES:
-        raise Ec2Errors.filter_limit_exceeded(MAX_FILTER_VALUES)
+    check_filters(entries)  # how many values, how long: before anything else of the filters
     for entry in entries:
         name = entry.get("Name")
         raw_values = list(entry.get("Values") or ())

@@ -1,7 +1,11 @@
 """Pagination of the Describe/List operations: ``MaxResults`` checks and ``NextToken`` pages.
 
 A token only continues the query that issued it (the request's parameters minus the paging ones),
-as EC2's do.
+as EC2's do. Tokens are opaque to callers but not tamper-proof, so :func:`parse_token` accepts
+exactly the text :func:`encode_token` issues (``{"o":<offset>,"q":"<16 hex>"}`` in base64) and
+nothing else, without a JSON parser and in time linear in the token's length: a forged token
+holding ``1e999``, deep nesting or a 5,000-digit number is refused like any other bad token
+(docs/fidelity/resources.md, "Pagination tokens").
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -32,20 +37,62 @@ def page_size(value: int | None) -> int | None:
     return min(value, MAX_PAGE)
 
 
-def encode_token(offset: int, query: str) -> str:
+#: The document a token carries: an offset of at most 18 digits and a :func:`query_key`.
+_TOKEN_DOCUMENT = re.compile(rb'\{"o":(0|[1-9][0-9]{0,17}),"q":"([0-9a-f]{16})"\}')
+#: Base64 text of such a document: URL-safe without padding (EC2), standard with padding (rbin).
+_URLSAFE_TEXT = re.compile(r"[A-Za-z0-9_-]+")
+_STANDARD_TEXT = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+#: No issued token is longer (at most 47 bytes of document, 64 base64 characters); longer ones are
+#: not even decoded.
+MAX_TOKEN_LENGTH = 80
+
+
+def encode_token(offset: int, query: str, *, standard: bool = False) -> str:
+    """The token of the page starting at ``offset`` of the query ``query`` (a :func:`query_key`).
+
+    URL-safe base64 without padding, or standard base64 with padding when ``standard`` (for
+    models whose ``NextToken`` pattern allows only ``[A-Za-z0-9+/=]``)."""
     raw = json.dumps({"o": offset, "q": query}, separators=(",", ":")).encode()
+    if standard:
+        return base64.b64encode(raw).decode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(token: str, query: str) -> int:
+def parse_token(token: object, *, standard: bool = False) -> tuple[int, str] | None:
+    """``(offset, query)`` of a token :func:`encode_token` issued; None for anything else.
+
+    Only the exact issued text is accepted (same alphabet, padding, spacing and key order), so
+    nothing a caller forges reaches a general parser: no float, no nesting, no huge number.
+    """
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        return None
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        offset = int(data["o"])
-        same_query = data["q"] == query
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise Ec2Errors.invalid_pagination_token() from exc
-    if offset < 0 or not same_query:
+        if standard:
+            if _STANDARD_TEXT.fullmatch(token) is None:
+                return None
+            raw = base64.b64decode(token, validate=True)
+        else:
+            if _URLSAFE_TEXT.fullmatch(token) is None:
+                return None
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    match = _TOKEN_DOCUMENT.fullmatch(raw)
+    if match is None or encode_token(int(match[1]), match[2].decode(), standard=standard) != token:
+        return None  # a document of ours in a spelling the encoder never writes
+    return int(match[1]), match[2].decode()
+
+
+def decode_token(token: str, query: str) -> int:
+    """The offset an EC2 ``NextToken`` continues at.
+
+    A token this module did not issue: ``InvalidParameterValue`` (the wording of a real EC2
+    Describe answer); an issued token of another query: ``InvalidPaginationToken``."""
+    parsed = parse_token(token)
+    if parsed is None:
+        raise Ec2Errors.invalid_next_token(token)
+    offset, issued_for = parsed
+    if issued_for != query:
         raise Ec2Errors.invalid_pagination_token()
     return offset
 

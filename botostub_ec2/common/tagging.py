@@ -26,6 +26,9 @@ from ..models import EMPTY_TAGS, AccountTagsRecord, ImageRecord
 
 #: EC2's per-resource limit on user tags ("Each resource can have a maximum of 50 tags").
 MAX_TAGS_PER_RESOURCE = 50
+#: Longest tag key and value, in characters (EC2 User Guide, tag restrictions).
+MAX_TAG_KEY_LENGTH = 128
+MAX_TAG_VALUE_LENGTH = 256
 
 
 def is_reserved(key: str) -> bool:
@@ -62,7 +65,9 @@ def shown_tags(call: OperationCall, image: ImageRecord) -> Mapping[str, str]:
 
 
 def requested_tags(tags: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """A request's ``Tags`` as a dict (later duplicates win), after the key checks EC2 runs."""
+    """A request's ``Tags`` as a dict (later duplicates win), after the checks EC2 runs: reserved
+    keys, null values, key and value lengths, and more user tags than one resource may hold
+    (``TagLimitExceeded`` before any resource is looked at: no resource could take them)."""
     out: dict[str, str] = {}
     for tag in tags:
         key = tag.get("Key", "")
@@ -71,7 +76,13 @@ def requested_tags(tags: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         value = tag.get("Value")
         if value is None:
             raise Ec2Errors.null_tag_value()
+        if len(key) > MAX_TAG_KEY_LENGTH:
+            raise Ec2Errors.tag_key_too_long(MAX_TAG_KEY_LENGTH)
+        if len(value) > MAX_TAG_VALUE_LENGTH:
+            raise Ec2Errors.tag_value_too_long(MAX_TAG_VALUE_LENGTH)
         out[key] = value
+        if len(out) > MAX_TAGS_PER_RESOURCE:
+            raise Ec2Errors.tag_limit_exceeded()
     return out
 
 

@@ -196,14 +196,6 @@ class Ec2Errors:
         )
 
     @staticmethod
-    def filter_limit_exceeded(limit: int) -> ServiceError:
-        """More filter values in one call than EC2 takes (all filters together)."""
-        return ServiceError(
-            "FilterLimitExceeded",
-            f"The maximum number of filter values specified on a single call is {limit}",
-        )
-
-    @staticmethod
     def max_results_too_small(value: int, low: int = 5) -> ServiceError:
         return ServiceError(
             "InvalidParameterValue",
@@ -230,8 +222,17 @@ class Ec2Errors:
 
     @staticmethod
     def invalid_pagination_token() -> ServiceError:
+        """A token the stub issued, sent with another query than the one it continues."""
         return ServiceError(
             "InvalidPaginationToken", "The specified pagination token is not valid or is expired."
+        )
+
+    @staticmethod
+    def invalid_next_token(token: str) -> ServiceError:
+        """A ``NextToken`` that is no token at all (garbage, forged; real DescribeVpcs wording)."""
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ( {token} ) for parameter NextToken is invalid. The token is invalid.",
         )
 
     @staticmethod
@@ -334,5 +335,76 @@ class Ec2Errors:
         )
 
     @staticmethod
+    def vcpu_limit_exceeded(limit: int) -> ServiceError:
+        """Not even ``MinCount`` instances fit in the account's running On-Demand vCPU quota."""
+        return ServiceError(
+            "VcpuLimitExceeded",
+            f"You have requested more vCPU capacity than your current vCPU limit of {limit} "
+            f"allows for the instance bucket that the specified instance type belongs to. Please "
+            f"visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this "
+            f"limit.",
+        )
+
+    @staticmethod
+    def instance_limit_exceeded(available: int, requested: int) -> ServiceError:
+        """The count-based running-instance quota leaves fewer than ``MinCount`` instances."""
+        return ServiceError(
+            "InstanceLimitExceeded",
+            f"Your quota allows for {available} more running instance(s). You requested at least "
+            f"{requested}",
+        )
+
+    @staticmethod
     def malformed_user_id(raw: str) -> ServiceError:
         return ServiceError("InvalidUserID.Malformed", f"User ID '{raw}' is invalid")
+
+    # -- sizes and counts a request controls (docs/fidelity/resources.md, "Request limits") --
+
+    @staticmethod
+    def resource_count_exceeded() -> ServiceError:
+        """More ids in one request than the operation takes (1,000 for CreateTags...)."""
+        return ServiceError(
+            "ResourceCountExceeded",
+            "You have exceeded the number of resources allowed in a single call of this type",
+        )
+
+    @staticmethod
+    def too_many_filter_values(limit: int) -> ServiceError:
+        return ServiceError(
+            "FilterLimitExceeded",
+            f"The maximum number of filter values specified on a single call is {limit}",
+        )
+
+    @staticmethod
+    def filter_value_too_long(limit: int) -> ServiceError:
+        return ServiceError(
+            "FilterLimitExceeded", f"The maximum length for a filter value is {limit} characters"
+        )
+
+    @staticmethod
+    def tag_key_too_long(limit: int) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue", f"Tag key exceeds the maximum length of {limit} characters"
+        )
+
+    @staticmethod
+    def tag_value_too_long(limit: int) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue", f"Tag value exceeds the maximum length of {limit} characters"
+        )
+
+    @staticmethod
+    def description_too_long(value: str, limit: int) -> ServiceError:
+        return ServiceError(
+            "InvalidParameterValue",
+            f"Value ({value}) for parameter description is invalid. It exceeds {limit} characters",
+        )
+
+    @staticmethod
+    def ami_sharing_limit_exceeded(limit: int) -> ServiceError:
+        """Sharing an AMI with more entities than the account's AMI sharing quota."""
+        return ServiceError(
+            "ResourceLimitExceeded",
+            f"You have exceeded the maximum number of entities ({limit}) that an AMI can be "
+            f"shared with in this Region.",
+        )

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-# Characters XML 1.0 cannot carry. Messages echo caller input (ids), and an error document holding
-# one would not parse; the emulator replaces them (docs/fidelity.md, "Control characters").
-_NOT_XML_SOURCE = "[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-_not_xml: re.Pattern[str] | None = None  # compiled on first use (it costs ms at import)
+from ..text import storable_text
 
-
-def xml_safe(text: str) -> str:
-    global _not_xml
-    if text.isprintable():  # the common case, decided in C
-        return text
-    if _not_xml is None:
-        _not_xml = re.compile(_NOT_XML_SOURCE)
-    return _not_xml.sub("\ufffd", text) if _not_xml.search(text) else text
+#: Messages echo caller input (ids), and an error document holding a character XML 1.0 cannot
+#: carry would not parse: the same rule as for stored text (:mod:`botostub_ec2.text`).
+xml_safe = storable_text
 
 
 class ServiceError(Exception):

@@ -24,11 +24,12 @@ decision), :mod:`.simulate` (simulator-style reports).
 from .conditions import OPERATORS
 from .errors import MalformedPolicyError, PolicyEvaluationError
 from .evaluator import Evaluation, IamIdentity, IamPolicyEvaluator, MatchedStatement
-from .policy import Policy, PolicyInput, Statement
+from .policy import POLICY_SIZE_LIMITS, Policy, PolicyInput, Statement
 from .simulate import simulate
 
 __all__ = [
     "OPERATORS",
+    "POLICY_SIZE_LIMITS",
     "Evaluation",
     "IamIdentity",
     "IamPolicyEvaluator",

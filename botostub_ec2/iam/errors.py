@@ -24,13 +24,18 @@ VENDOR_NOT_FULLY_QUALIFIED = "Resource vendor must be fully qualified and cannot
 class MalformedPolicyError(BotostubError, ValueError):
     """A policy document IAM would reject (or one this evaluator refuses to guess about).
 
-    ``iam_message`` is the text IAM answers ``MalformedPolicyDocument`` with; ``policy`` names the
-    policy, ``where`` points into it (``Statement[1].Condition``) and ``detail`` says what is wrong.
+    ``iam_message`` is the text IAM answers with; ``code`` is IAM's error code for it
+    (``MalformedPolicyDocument``, or ``LimitExceeded`` / ``ValidationError`` for a document too
+    large); ``policy`` names the policy, ``where`` points into it (``Statement[1].Condition``) and
+    ``detail`` says what is wrong.
     """
 
     code = "MalformedPolicyDocument"
 
-    def __init__(self, iam_message: str, *, policy: str = "", where: str = "", detail: str = ""):
+    def __init__(self, iam_message: str, *, policy: str = "", where: str = "", detail: str = "",
+                 code: str | None = None):
+        if code is not None:
+            self.code = code
         self.iam_message = iam_message
         self.policy = policy
         self.where = where
@@ -43,7 +48,7 @@ class MalformedPolicyError(BotostubError, ValueError):
     def located(self, policy: str) -> MalformedPolicyError:
         """The same error, naming the policy it was found in."""
         return MalformedPolicyError(
-            self.iam_message, policy=policy, where=self.where, detail=self.detail
+            self.iam_message, policy=policy, where=self.where, detail=self.detail, code=self.code
         )
 
 

@@ -19,10 +19,12 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import ArgumentTypeError
 from ..glob import GlobSet
+from ..json_limits import nesting_depth
 from .arn import ResourcePattern
 from .conditions import Condition, compile_condition_block, split_operator
 from .context import RequestContext
@@ -53,6 +55,27 @@ PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
 )
 
+#: The deepest nesting of arrays and objects a document may have. A valid policy needs six
+#: (document, Statement list, statement, Condition, operator, value list); deeper documents are
+#: refused before any recursive parser or ``repr`` sees them (docs/fidelity/iam.md).
+MAX_POLICY_DEPTH = 32
+#: The longest policy document IAM's API takes in any call (``policyDocumentType``, whitespace
+#: included); larger documents are always refused.
+MAX_POLICY_DOCUMENT = 131_072
+#: IAM's documented size quotas, in characters without white space (IAM and STS quotas; AWS
+#: Organizations quotas for SCPs; STS for session policies). Pass one as ``max_size`` to hold a
+#: policy to it: the evaluator cannot know whether an identity policy is inline or managed, and
+#: AWS managed policies are not bound by them.
+POLICY_SIZE_LIMITS: Mapping[str, int] = MappingProxyType({
+    "user": 2048,      # all inline policies of a user together
+    "group": 5120,     # all inline policies of a group together
+    "role": 10240,     # all inline policies of a role together
+    "managed": 6144,   # one customer managed policy
+    "scp": 5120,       # one service control policy
+    "session": 2048,   # an inline session policy (plain text)
+})
+_WHITE_SPACE = " \t\n\r"
+
 
 class _Number:
     """A JSON number, kept as its source text (condition values compare as text)."""
@@ -75,8 +98,15 @@ def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def parse_json(text: str) -> Any:
-    """Parse policy JSON, refusing duplicate keys (a silently dropped condition fails open)."""
+def parse_json(text: str, max_size: int | None = None) -> Any:
+    """Parse policy JSON, refusing duplicate keys (a silently dropped condition fails open).
+
+    The text's size (as IAM counts it: without white space) and nesting are checked first, in
+    linear time, so the recursive parser never meets a document it could not finish.
+    """
+    _check_size(len(text) - sum(map(text.count, _WHITE_SPACE)), max_size)
+    if nesting_depth(text) > MAX_POLICY_DEPTH:
+        raise _too_deep()
     try:
         return json.loads(
             text,
@@ -190,8 +220,9 @@ class Policy:
     __slots__ = ("arn", "document", "id", "name", "statements", "version")
 
     def __init__(self, document: Mapping[str, Any], *, name: str = "policy",
-                 arn: str | None = None) -> None:
+                 arn: str | None = None, max_size: int | None = None) -> None:
         try:
+            _check_bounds(document, max_size)
             validated = _validate(document)
         except MalformedPolicyError as exc:
             raise exc.located(name) from None
@@ -210,23 +241,28 @@ class Policy:
 
     @classmethod
     def load(cls, source: PolicyInput, *, name: str | None = None,
-             arn: str | None = None) -> Policy:
+             arn: str | None = None, max_size: int | None = None) -> Policy:
         """Build a policy from JSON text, a mapping, a file path, or return a :class:`Policy`.
 
         A string starting with ``{`` (or ``[``) is JSON; any other string is a file path.
+        ``max_size`` holds the document to an IAM size quota (:data:`POLICY_SIZE_LIMITS`,
+        characters without white space): ``LimitExceeded`` past it. Documents nested deeper than
+        :data:`MAX_POLICY_DEPTH` or longer than :data:`MAX_POLICY_DOCUMENT` are always refused.
         """
         if isinstance(source, Policy):
-            if (name is None or name == source.name) and (arn is None or arn == source.arn):
+            if (name is None or name == source.name) and (arn is None or arn == source.arn) \
+                    and max_size is None:
                 return source
-            return cls(source.document, name=name or source.name, arn=arn or source.arn)
+            return cls(source.document, name=name or source.name, arn=arn or source.arn,
+                       max_size=max_size)
         if isinstance(source, Mapping):
-            return cls(source, name=name or "policy", arn=arn)
+            return cls(source, name=name or "policy", arn=arn, max_size=max_size)
         if isinstance(source, str) and source.lstrip().startswith(("{", "[")):
             try:
-                document = parse_json(source)
+                document = parse_json(source, max_size)
             except MalformedPolicyError as exc:
                 raise exc.located(name or "policy") from None
-            return cls(document, name=name or "policy", arn=arn)
+            return cls(document, name=name or "policy", arn=arn, max_size=max_size)
         if isinstance(source, (str, os.PathLike)):
             path = Path(source)
             try:
@@ -236,10 +272,10 @@ class Policy:
                     SYNTAX_ERROR, detail=f"policy is neither JSON nor a readable file: {exc}"
                 ) from None
             try:
-                document = parse_json(text)
+                document = parse_json(text, max_size)
             except MalformedPolicyError as exc:
                 raise exc.located(name or path.stem) from None
-            return cls(document, name=name or path.stem, arn=arn)
+            return cls(document, name=name or path.stem, arn=arn, max_size=max_size)
         raise ArgumentTypeError(
             "a policy is JSON text, a mapping, a file path or a Policy, "
             f"not {type(source).__name__}"
@@ -251,6 +287,69 @@ class Policy:
 
 #: What a policy can be given as: JSON text, a mapping, a file path, or a :class:`Policy`.
 PolicyInput = str | os.PathLike[str] | Mapping[str, Any] | Policy
+
+
+# -- size and depth ----------------------------------------------------------------------------
+
+
+def _too_deep() -> MalformedPolicyError:
+    return MalformedPolicyError(
+        SYNTAX_ERROR, detail=f"nested deeper than {MAX_POLICY_DEPTH} levels (a valid policy needs "
+                             f"at most 6)")
+
+
+def _check_size(size: int, max_size: int | None) -> None:
+    if size > MAX_POLICY_DOCUMENT:
+        raise MalformedPolicyError(
+            "1 validation error detected: Value at 'policyDocument' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_POLICY_DOCUMENT}",
+            code="ValidationError", detail=f"{size} characters without white space")
+    if max_size is not None and size > max_size:
+        raise MalformedPolicyError(f"Cannot exceed quota for PolicySize: {max_size}",
+                                   code="LimitExceeded",
+                                   detail=f"{size} characters without white space")
+
+
+def _check_bounds(document: Any, max_size: int | None) -> None:
+    """Depth and size (compact JSON without white space) of a document given as a structure.
+
+    One walk without recursion; it stops as soon as either bound is passed, so a structure that
+    contains itself, or shares parts exponentially often, costs no more than the bound.
+    """
+    limit = MAX_POLICY_DOCUMENT if max_size is None else min(max_size, MAX_POLICY_DOCUMENT)
+    size = 0
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (Mapping, list, tuple)):
+            depth += 1
+            if depth > MAX_POLICY_DEPTH:
+                raise _too_deep()
+            if isinstance(item, Mapping):
+                size += 2 + max(2 * len(item) - 1, 0)  # braces, colons, commas
+                for key, value in item.items():
+                    size += _scalar_size(key)
+                    stack.append((value, depth))
+            else:
+                size += 1 + max(len(item), 1)  # brackets, commas
+                stack.extend((value, depth) for value in item)
+        else:
+            size += _scalar_size(item)
+        if size > limit:
+            _check_size(size, max_size)
+
+
+def _scalar_size(value: Any) -> int:
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return len(text) - sum(map(text.count, _WHITE_SPACE))
+    if isinstance(value, _Number):
+        return len(value.text)
+    if isinstance(value, bool) or value is None:
+        return 4 if value is not False else 5
+    if isinstance(value, (int, float)):
+        return len(repr(value))
+    return 1  # not JSON: validation names it (its repr is never taken here)
 
 
 # -- validation ---------------------------------------------------------------------------------

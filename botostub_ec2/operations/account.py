@@ -73,10 +73,12 @@ def describe_regions(call: OperationCall) -> dict[str, Any]:
     wanted: Iterable[str] = names
     asked = list(params.get("RegionNames") or ())
     if asked:
-        unknown = [name for name in asked if name not in names]
+        known = set(names)
+        unknown = [name for name in asked if name not in known]
         if unknown:
             raise Ec2Errors.invalid_region(unknown)
-        wanted = [name for name in names if name in set(asked)]
+        wanted_set = set(asked)
+        wanted = [name for name in names if name in wanted_set]
     matches = compile_filters(params.get("Filters"), _REGION_FILTERS, tags=lambda r: {})
     call.authorize("ec2:DescribeRegions", "*", call.global_context)
     call.dry_run_guard()

@@ -16,6 +16,10 @@ from ..common.filters import FilterSpec, compile_filters, flag, launch_scope
 from ..common.iam_context import region_context, snapshot_context
 from ..common.lookups import find_owned_image, is_visible
 from ..common.pagination import check_max_results, paged_body
+from ..common.request_limits import (
+    MAX_LAUNCH_PERMISSION_IDS,
+    check_description,
+)
 from ..common.retention import on_deregister
 from ..common.snapshot_deletion import delete_snapshot_record, registered_users
 from ..common.tagging import shown_tags, tags_on_create
@@ -274,6 +278,7 @@ def _new_image_arn(call: OperationCall) -> str:
 def register_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
     account = call.account_id
+    check_description(params.get("Description"))
     wanted = tags_on_create(call, params.get("TagSpecifications"), ("image",))
     name = params["Name"]
     call.authorize("ec2:RegisterImage", _new_image_arn(call), call.global_context)
@@ -324,6 +329,7 @@ def register_image(call: OperationCall) -> dict[str, Any]:
 def create_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
     account = call.account_id
+    check_description(params.get("Description"))
     instance_id = normalize_instance_id(params["InstanceId"])
     instance = call.tx.get(InstanceRecord, call.region, instance_id)
     if instance is None or instance.owner_id != account:
@@ -384,6 +390,7 @@ def create_image(call: OperationCall) -> dict[str, Any]:
 def copy_image(call: OperationCall) -> dict[str, Any]:
     params = call.params
     account = call.account_id
+    check_description(params.get("Description"))
     source_region = params["SourceRegion"]
     source_id = normalize_image_id(params["SourceImageId"])
     source = call.tx.get(ImageRecord, source_region, source_id)
@@ -531,12 +538,19 @@ def _permission_changes(params: Any) -> tuple[list[dict[str, str]], list[dict[st
             raise Ec2Errors.missing_parameter("OperationType")
         entries = [{"UserId": u} for u in users] + [{"Group": g} for g in groups]
         (add if operation == "add" else remove).extend(entries)
+    # "Up to 10 000 account IDs can be specified in a single request."
+    if sum(1 for entry in add if "UserId" in entry) + sum(
+            1 for entry in remove if "UserId" in entry) > MAX_LAUNCH_PERMISSION_IDS:
+        raise Ec2Errors.resource_count_exceeded()
     return add, remove
 
 
 @operation("ec2", "ModifyImageAttribute")
 def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
     params = call.params
+    check_description((params.get("Description") or {}).get("Value"))
+    if params.get("Attribute") == "description":
+        check_description(params.get("Value"))
     image = find_owned_image(call, params["ImageId"])
     authorize_image(call, "ec2:ModifyImageAttribute", image)
     call.dry_run_guard()
@@ -551,24 +565,24 @@ def modify_image_attribute(call: OperationCall) -> dict[str, Any]:
     if add or remove:
         if image.state == "disabled":
             raise Ec2Errors.disabled_image_not_shareable(image.image_id)
-        shared = list(updated.shared_with)
+        # An insertion-ordered dict: membership tests stay O(1) however many ids are sent.
+        shared = dict.fromkeys(updated.shared_with)
         public = updated.public
         for entry in add:
             if "Group" in entry:
                 _check_group(entry["Group"])
                 public = True
             elif "UserId" in entry:
-                account = _check_account(entry["UserId"])
-                if account not in shared:
-                    shared.append(account)
+                shared.setdefault(_check_account(entry["UserId"]))
         for entry in remove:
             if "Group" in entry:
                 _check_group(entry["Group"])
                 public = False
             elif "UserId" in entry:
-                account = _check_account(entry["UserId"])
-                if account in shared:
-                    shared.remove(account)
+                shared.pop(_check_account(entry["UserId"]), None)
+        quota = call.env.limits.ami_sharing
+        if len(shared) > quota and len(shared) > len(updated.shared_with):
+            raise Ec2Errors.ami_sharing_limit_exceeded(quota)
         updated = updated._replace(shared_with=tuple(shared), public=public)
     if params.get("ImdsSupport"):
         value = params["ImdsSupport"]["Value"] if isinstance(params["ImdsSupport"], dict) else None

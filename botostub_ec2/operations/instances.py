@@ -23,10 +23,12 @@ from typing import Any
 from ..clock import format_iso
 from ..common.arns import instance_arn
 from ..common.authorization import authorize_image, authorize_tags_on_create
+from ..common.capacity import launch_count
 from ..common.filters import compile_filters
 from ..common.iam_context import instance_context, region_context
 from ..common.lookups import find_image, find_instances, instance_listed
 from ..common.pagination import page_size, paged_body
+from ..common.request_limits import check_id_count
 from ..common.tagging import tags_on_create
 from ..errors import Ec2Errors
 from ..factory import instance_volumes
@@ -142,11 +144,13 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
     call.authorize("ec2:RunInstances", instance_wildcard, new_instance_context)
     authorize_tags_on_create(call, instance_wildcard, instance_tags, "RunInstances")
     call.dry_run_guard()
+    # The account's quotas decide how many of MinCount..MaxCount are launched (or none).
+    count = launch_count(call, instance_type, min_count, max_count)
 
     now = call.now
     reservation_id = new_resource_id("r")
     launched = []
-    for index in range(max_count):
+    for index in range(count):
         instance_id = new_resource_id("i")
         record = InstanceRecord(
             instance_id=instance_id,
@@ -189,6 +193,7 @@ def run_instances(call: OperationCall) -> dict[str, Any]:
 
 @operation("ec2", "TerminateInstances")
 def terminate_instances(call: OperationCall) -> dict[str, Any]:
+    check_id_count(call.params["InstanceIds"])
     instances = find_instances(call, list(call.params["InstanceIds"]))
     region = call.region
     for instance in instances:

@@ -26,9 +26,6 @@ Usage::
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 import random
 import re
@@ -38,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from ..common.pagination import query_key
+from ..common.pagination import encode_token, parse_token, query_key
 from ..common.retention import rule_lock_state, rule_status
 from ..errors import RbinErrors
 from ..handlers import OperationCall, operation, partition_of
@@ -647,16 +644,12 @@ def list_tags_for_resource(call: OperationCall) -> dict[str, Any]:
 
 def _encode_token(offset: int, query: str) -> str:
     # Standard base64: the model's NextToken pattern allows only [A-Za-z0-9+/=].
-    return base64.b64encode(json.dumps({"o": offset, "q": query}).encode()).decode()
+    return encode_token(offset, query, standard=True)
 
 
 def _decode_token(token: str, query: str) -> int:
-    try:
-        data = json.loads(base64.b64decode(token, validate=True))
-        offset = int(data["o"])
-        same = data["q"] == query
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise RbinErrors.invalid_page_token() from exc
-    if offset < 0 or not same:
+    # The shared strict decoder: only what _encode_token issued (no JSON parser on caller input).
+    parsed = parse_token(token, standard=True)
+    if parsed is None or parsed[1] != query:
         raise RbinErrors.invalid_page_token()
-    return offset
+    return parsed[0]

@@ -21,6 +21,7 @@ from ..common.filters import compile_filters, flag, launch_scope
 from ..common.iam_context import region_context, snapshot_context
 from ..common.lookups import find_snapshot, find_volume, missing_snapshot, snapshot_visible
 from ..common.pagination import page_size, paged_body
+from ..common.request_limits import check_description
 from ..common.snapshot_deletion import delete_snapshot_record, registered_users
 from ..common.tagging import tags_on_create, visible_tags
 from ..errors import Ec2Errors
@@ -154,6 +155,7 @@ def delete_snapshot(call: OperationCall) -> dict[str, Any]:
 @operation("ec2", "CreateSnapshot")
 def create_snapshot(call: OperationCall) -> dict[str, Any]:
     params = call.params
+    check_description(params.get("Description"))
     wanted_tags = tags_on_create(call, params.get("TagSpecifications"), ("snapshot",))
     snapshot_tags = wanted_tags.get("snapshot", {})
     instance, device, volume_id = find_volume(call, params["VolumeId"])

@@ -36,6 +36,7 @@ from ..common.lookups import (
     snapshot_visible,
 )
 from ..common.pagination import check_max_results, paged_body
+from ..common.request_limits import check_id_count
 from ..common.tagging import check_limit, is_reserved, requested_tags, visible_tags
 from ..errors import Ec2Errors, UnsupportedResourceError
 from ..handlers import OperationCall, operation
@@ -126,6 +127,7 @@ def store_tags(call: OperationCall, target: Target, tags: Mapping[str, str]) -> 
 @operation("ec2", "CreateTags")
 def create_tags(call: OperationCall) -> dict[str, Any]:
     params = call.params
+    check_id_count(params["Resources"])
     added = requested_tags(params.get("Tags") or ())
     targets = [resolve(call, raw) for raw in dict.fromkeys(params["Resources"])]
     for target in targets:
@@ -145,6 +147,7 @@ def create_tags(call: OperationCall) -> dict[str, Any]:
 @operation("ec2", "DeleteTags")
 def delete_tags(call: OperationCall) -> dict[str, Any]:
     params = call.params
+    check_id_count(params["Resources"])
     requested = params.get("Tags")
     removals: list[tuple[str, str | None]] | None = None
     if requested is not None:
@@ -155,10 +158,11 @@ def delete_tags(call: OperationCall) -> dict[str, Any]:
                 raise Ec2Errors.reserved_tag_key(key)
             removals.append((key, tag.get("Value")))
     targets = [resolve(call, raw) for raw in dict.fromkeys(params["Resources"])]
+    # Built once, not per resource: the request's size times 1,000 resources is not paid twice.
+    named = {key: value or "" for key, value in removals} if removals is not None else None
     for target in targets:
         keys = (
-            {key: value or "" for key, value in removals}
-            if removals is not None
+            named if named is not None
             else {k: v for k, v in target.tags(call).items() if not is_reserved(k)}
         )
         call.authorize(

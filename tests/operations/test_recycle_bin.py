@@ -441,8 +441,9 @@ def test_list_errors(ec2_stub: Ec2Stub, ec2: Any) -> None:
                  "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value less than "
                  "1000.", 400)
     response = error_response(ec2.list_images_in_recycle_bin, NextToken="garbage!")
-    assert_error(response, "InvalidPaginationToken",
-                 "The specified pagination token is not valid or is expired.", 400)
+    assert_error(response, "InvalidParameterValue",
+                 "Value ( garbage! ) for parameter NextToken is invalid. The token is invalid.",
+                 400)
 
 
 def test_list_dry_run_and_authorization(ec2_stub: Ec2Stub, ec2: Any) -> None:
