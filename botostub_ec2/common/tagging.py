@@ -26,6 +26,11 @@ from ..models import EMPTY_TAGS, AccountTagsRecord, ImageRecord
 
 #: EC2's per-resource limit on user tags ("Each resource can have a maximum of 50 tags").
 MAX_TAGS_PER_RESOURCE = 50
+#: Longest tag key, in Unicode characters (EC2 user guide, "Tag restrictions": 128; the API
+#: reference's ``Tag.Key`` says 127). Seeding checks it; the tag operations do not (yet).
+MAX_KEY_LENGTH = 128
+#: Longest tag value, in Unicode characters (both sources: 256).
+MAX_VALUE_LENGTH = 256
 
 
 def is_reserved(key: str) -> bool:
