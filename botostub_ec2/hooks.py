@@ -153,7 +153,7 @@ def emitter_of(target: Any) -> BaseEventHooks:
     if hasattr(target, "get_component"):
         return target.get_component("event_emitter")  # type: ignore[no-any-return]
     raise TargetError(
-        f"cannot attach to {target!r}: expected a boto3 or botocore Session, a client, "
+        f"target: cannot attach to {target!r}: expected a boto3 or botocore Session, a client, "
         f"or a resource"
     )
 

@@ -222,12 +222,21 @@ class SqliteBackend:
     def __init__(
         self, path: str | os.PathLike[str], *, timeout: float = 60.0, durable: bool = False
     ) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+            raise ConfigurationError(f"path must be a file path (str or pathlib.Path), "
+                                     f"got {path!r}")
         self.path = os.fspath(path)
-        if self.path == ":memory:" or self.path.startswith("file:"):
+        if self.path in ("", ":memory:") or self.path.startswith("file:"):
             raise ConfigurationError(
-                "SqliteBackend needs a file path (every thread opens its own connection); "
+                "path: SqliteBackend needs a file path (every thread opens its own connection); "
                 "use MemoryBackend for state that lives in memory"
             )
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
+                0 <= timeout < float("inf")):
+            raise ConfigurationError(
+                f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        if not isinstance(durable, bool):
+            raise ConfigurationError(f"durable must be True or False, got {durable!r}")
         self.timeout = timeout
         self.durable = durable
         self._local = threading.local()
