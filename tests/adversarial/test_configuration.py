@@ -225,6 +225,8 @@ def cases(tmp: Path) -> list[tuple[str, Callable[[], Any], str, str]]:
         ("SqliteBackend(timeout=-1)", _sqlite(tmp, timeout=-1), "timeout", "seconds"),
         ("SqliteBackend(durable='yes')", _sqlite(tmp, durable="yes"), "durable",
          "True or False"),
+        ("SqliteBackend(read_only=1)", _sqlite(tmp, read_only=1), "read_only",
+         "True or False"),
     ]
 
 
