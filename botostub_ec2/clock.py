@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import ConfigurationError
+from .forking import fork_safe
 
 _UTC = timezone.utc
 _ZERO = timedelta(0)
@@ -56,6 +57,7 @@ class Clock:
 
     def __init__(self, start: datetime | str | None = None) -> None:
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         self._offset = _ZERO
         self._last: tuple[int, datetime] = (-1, datetime.min)
         self._frozen: datetime | None = (

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ReadTimeoutError
 
 from .errors import ConfigurationError, ServiceError
+from .forking import fork_safe
 
 if TYPE_CHECKING:
     from .handlers import OperationCall
@@ -205,11 +206,12 @@ def new_fault(
 class FaultList:
     """The faults armed on one stub, consumed under a lock (calls may come from many threads)."""
 
-    __slots__ = ("_faults", "_lock", "armed")
+    __slots__ = ("__weakref__", "_faults", "_lock", "armed")
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         #: Whether any fault may still apply (read on every call: a plain attribute).
         self.armed = False
 

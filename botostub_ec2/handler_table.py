@@ -7,6 +7,7 @@ every body it returns is checked against the output shape.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -15,6 +16,7 @@ from botocore.exceptions import UnknownServiceError
 from botocore.model import OperationModel, OperationNotFoundError
 
 from .errors import ConfigurationError, HandlerNotFoundError
+from .forking import fork_safe
 from .handlers import Handler, OperationCall, OperationSpec
 from .operations import load_all
 
@@ -121,6 +123,7 @@ class ValidatedHandler:
 
 
 _models_lock = threading.Lock()
+fork_safe(sys.modules[__name__], "_models_lock")
 _model_session: Any = None
 
 

@@ -25,6 +25,7 @@ from .clock import Clock
 from .engine import Engine
 from .errors import ConfigurationError, ResponseValidationError, ServiceError
 from .faults import Fault, FaultList, check_target, new_fault
+from .forking import fork_safe
 from .handler_table import HandlerTable, checked_model, custom_spec
 from .handlers import OperationCall
 from .models import Call
@@ -138,6 +139,7 @@ class Ec2Stub(Seeding, Inspection):
             self.responder = FastResponder(self._settings, self._handlers, self._engine,
                                            self._faults)
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         self._depth = 0
         self._copy_checkpoints: dict[int, CopyCheckpoints] = {}
 

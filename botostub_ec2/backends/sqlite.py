@@ -47,6 +47,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from .. import forking
 from .._version import __version__
 from ..errors import ConfigurationError
 from ..models import INDEXES, Index
@@ -129,6 +130,9 @@ _TRIGGER_NAMES = ("records_insert", "records_update", "records_delete", "entries
 MIGRATIONS: dict[int, Any] = {}
 
 _BUSY_WORDS = ("locked", "busy")
+#: In a process forked while a thread of its parent was writing to these files (real paths):
+#: SQLite's in-process lock state says the parent's connection holds the write lock, forever.
+_FORKED_WHILE_WRITING: set[str] = set()
 _CHUNK = 5000
 #: put_many drops the lookup indexes below and rebuilds them at its end (sorting once beats
 #: millions of random inserts) when the state holds fewer records than this: rebuilding is cheap
@@ -272,6 +276,8 @@ class SqliteBackend:
         #: ``(kind id, region) -> slot id``; slots are never deleted, so this never goes stale.
         self._slots: dict[tuple[int, str], int] = {}
         self._closed = False
+        forking.keep_in_child(self, _parent_connections)
+        forking.after_fork_in_child(self, _after_fork_in_child)
         self._open_database()
 
     def __repr__(self) -> str:
@@ -522,10 +528,8 @@ class SqliteBackend:
         """
         if self._closed:
             raise BackendClosedError(f"{self!r} is closed")
-        if write and self.read_only:
-            raise ReadOnlyStateError(
-                f"{self!r} was opened with read_only=True: it reads the state but opens no "
-                f"write transaction (seeding, calls that change state, checkpoints, clear())")
+        if write and (self.read_only or _FORKED_WHILE_WRITING):
+            _check_writable(self)
         return _SqliteTransaction(self, write)
 
     # -- checkpoints (SupportsCheckpoint) ---------------------------------------------------
@@ -694,6 +698,45 @@ def _undo_to(conn: sqlite3.Connection, checkpoint_id: int, token: Hashable, path
                      [(c[3], c[2]) for (t, _), c in first.items() if t == 2])
     conn.execute("DELETE FROM undo WHERE seq > ?", (seq,))
     conn.execute("DELETE FROM checkpoints WHERE id > ?", (checkpoint_id,))
+
+
+def _parent_connections(backend: SqliteBackend) -> list[Any]:
+    """Before a fork: the connections the child must keep alive and never use (see
+    :mod:`botostub_ec2.forking`)."""
+    for _ in range(10):
+        try:
+            return list(backend._connections)
+        except RuntimeError:  # another thread opened one meanwhile
+            continue
+    return []
+
+
+def _after_fork_in_child(backend: SqliteBackend) -> None:
+    """In a forked child: the parent's connections stay unused (the child opens its own on
+    first use, ``_Connection.pid``); locks other threads held are new; ids cached from a
+    transaction in flight in the parent are read again."""
+    if backend._write_gate.locked():
+        # A write transaction was open (or opening) on one of the parent's connections.
+        _FORKED_WHILE_WRITING.add(os.path.realpath(backend.path))
+    backend._write_gate = forking.fresh(backend._write_gate)
+    backend._registry_lock = forking.fresh(backend._registry_lock)
+    backend._connections = weakref.WeakSet()
+    backend._forget_ids()
+
+
+def _check_writable(backend: SqliteBackend) -> None:
+    """Raise why ``backend`` opens no write transaction (read-only, or forked mid-write)."""
+    if backend.read_only:
+        raise ReadOnlyStateError(
+            f"{backend!r} was opened with read_only=True: it reads the state but opens no "
+            f"write transaction (seeding, calls that change state, checkpoints, clear())")
+    if os.path.realpath(backend.path) in _FORKED_WHILE_WRITING:
+        raise BackendError(
+            f"{backend!r}: this process was forked while a thread of its parent was writing to "
+            f"this state database; SQLite's lock, copied into this process, can never be "
+            f"released here, so this process can read the state but not write it. Fork "
+            f"while no write transaction is open, or start workers with multiprocessing's "
+            f"'spawn' or 'forkserver' method")
 
 
 def _integrity_problems(backend: SqliteBackend, conn: sqlite3.Connection) -> list[str]:
@@ -906,6 +949,15 @@ class _SqliteTransaction:
     ) -> None:
         holder, conn = self._holder, self._conn
         self._cache = {}  # used after it ended, a transaction must not reach the shared cache
+        if holder.pid != forking.pid:
+            # Opened before os.fork(): the connection is the parent's, which ends the
+            # transaction; the child must not touch it (nor release the gate: it is a new one).
+            if exc_type is None:
+                raise BackendError(
+                    "this transaction was opened before os.fork(), in the parent process: a "
+                    "forked child can neither commit nor roll it back (the parent does); open a "
+                    "new transaction in the child")
+            return
         if not self._outer:
             holder.depth -= 1
             if exc_type is not None:
