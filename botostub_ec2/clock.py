@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import ConfigurationError
+from .forking import fork_safe
 
 _UTC = timezone.utc
 _ZERO = timedelta(0)
@@ -15,6 +20,17 @@ def _ms(value: datetime) -> datetime:
     # EC2 reports times to the millisecond; keeping state at that precision makes the fast-path
     # dicts equal to botocore's parse of the wire format.
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def _instant(value: Any, argument: str) -> datetime:
+    """A ``Clock`` argument that is a time: a datetime or an ISO 8601 string."""
+    if isinstance(value, (datetime, str)):
+        try:
+            return _parse(value)
+        except (ValueError, OverflowError):
+            pass
+    raise ConfigurationError(
+        f"{argument}: must be a datetime or an ISO 8601 string, got {value!r}")
 
 
 def _parse(value: datetime | str) -> datetime:
@@ -41,9 +57,11 @@ class Clock:
 
     def __init__(self, start: datetime | str | None = None) -> None:
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         self._offset = _ZERO
         self._last: tuple[int, datetime] = (-1, datetime.min)
-        self._frozen: datetime | None = _parse(start) if start is not None else None
+        self._frozen: datetime | None = (
+            _instant(start, "Clock(start=...)") if start is not None else None)
 
     def now(self) -> datetime:
         """The current time of the stub (timezone-aware, UTC, to the millisecond)."""
@@ -82,19 +100,38 @@ class Clock:
         seconds: float = 0,
     ) -> datetime:
         """Move the clock forward (a negative amount moves it back); returns the new time."""
-        step = (delta or timedelta(0)) + timedelta(
-            days=days, hours=hours, minutes=minutes, seconds=seconds
-        )
+        if delta is not None and not isinstance(delta, timedelta):
+            raise ConfigurationError(
+                f"Clock.advance(delta=...): must be a timedelta, got {delta!r}")
+        amounts = {"days": days, "hours": hours, "minutes": minutes, "seconds": seconds}
+        for name, amount in amounts.items():
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not (
+                    math.isfinite(amount)):
+                raise ConfigurationError(
+                    f"Clock.advance({name}=...): must be a finite number, got {amount!r}")
+        try:
+            step = (delta or timedelta(0)) + timedelta(
+                days=days, hours=hours, minutes=minutes, seconds=seconds
+            )
+        except OverflowError as exc:
+            name = next((n for n, a in amounts.items() if abs(a) >= 1e8), "delta")
+            raise ConfigurationError(f"Clock.advance({name}=...): out of range ({exc})") from None
         with self._lock:
-            self._offset = self._offset + step
-            if self._offset == _ZERO:
-                self._offset = _ZERO
+            offset = self._offset + step
+            try:
+                (self._frozen or datetime.now(_UTC)) + offset
+            except OverflowError:
+                raise ConfigurationError(
+                    f"Clock.advance(delta=...): out of range: it would move the clock past the "
+                    f"years 1 to 9999 (offset {offset})") from None
+            self._offset = _ZERO if offset == _ZERO else offset
         return self.now()
 
     def freeze(self, at: datetime | str | None = None) -> datetime:
         """Stop the clock at ``at`` (default: now) until :meth:`unfreeze`."""
+        instant = _instant(at, "Clock.freeze(at=...)") if at is not None else None
         with self._lock:
-            self._frozen = _parse(at) if at is not None else self.now()
+            self._frozen = instant if instant is not None else self.now()
             self._offset = _ZERO
             return self._frozen
 

@@ -10,7 +10,11 @@ operations (CreateImage, CopyImage, RegisterImage, RunInstances) and inventory l
 * the owner aliases of well-known accounts (:func:`owner_alias_for`), so seeded public images
   look like the real catalogue;
 * the values a state or a deregistration protection may take (:data:`IMAGE_STATES`,
-  :data:`INSTANCE_STATES`, :data:`PROTECTION_VALUES`, :func:`protection_setting`).
+  :data:`INSTANCE_STATES`, :data:`PROTECTION_VALUES`, :func:`protection_setting`), and the other
+  values EC2's model allows (:data:`ARCHITECTURES`, :data:`IMAGE_TYPES`, :data:`SNAPSHOT_STATES`,
+  :func:`instance_types`...);
+* what an AMI name may be (:func:`is_image_name`: RegisterImage, CreateImage and CopyImage check
+  it, and so does seeding).
 
 Seeding (``Ec2Stub.add_image`` / ``add_snapshot`` / ``add_instance``) builds its records from
 these::
@@ -27,8 +31,10 @@ these::
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
 
 from .errors import SeedError
 from .ids import new_resource_id
@@ -42,8 +48,27 @@ IMAGE_STATES = frozenset(
 INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
 #: The values of ``Image.DeregistrationProtection`` outside a cooldown.
 PROTECTION_VALUES = frozenset({"disabled", "enabled-without-cooldown", "enabled-with-cooldown"})
-#: The kinds of root device an image can have.
+#: The kinds of root device an image can have (``DeviceType``).
 ROOT_DEVICE_TYPES = ("ebs", "instance-store")
+#: ``ArchitectureValues``.
+ARCHITECTURES = ("i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac")
+#: ``ImageTypeValues``.
+IMAGE_TYPES = ("machine", "kernel", "ramdisk")
+#: ``SnapshotState``.
+SNAPSHOT_STATES = ("pending", "completed", "error", "recoverable", "recovering")
+#: What ``Image.Platform`` shows (the model's ``PlatformValues`` is ``Windows``; EC2 answers
+#: ``windows``); other images have no platform.
+PLATFORMS = ("windows",)
+#: ``Image.ImageOwnerAlias`` ("amazon | aws-backup-vault | aws-marketplace"); None for others.
+OWNER_ALIAS_VALUES = ("amazon", "aws-backup-vault", "aws-marketplace")
+#: The largest EBS volume (GiB): gp3 and io2 take up to 65,536 (CreateVolume's ``Size``).
+MAX_VOLUME_SIZE = 65536
+#: AMI and snapshot descriptions: up to 255 characters (EC2 user guide; not in the API model).
+MAX_DESCRIPTION_LENGTH = 255
+#: How many snapshots an image built here can map: ``/dev/xvda`` then ``/dev/sdb``..``/dev/sdz``.
+MAX_IMAGE_SNAPSHOTS = 26
+#: What an AMI name is made of (RegisterImage / CreateImage / CopyImage ``Name``).
+IMAGE_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "()[] ./-'@_")
 
 #: Root device of an EBS-backed image, and of an instance when its image is not known.
 ROOT_DEVICE_NAME = "/dev/xvda"
@@ -65,6 +90,23 @@ OWNER_ALIASES: Mapping[str, str] = {
 }
 
 _INSTANCE_STORE_DEVICES = (BlockDevice("/dev/sdb", None, None, "", False, False, "ephemeral0"),)
+
+
+def is_image_name(name: str) -> bool:
+    """EC2's AMI name rule: "3-128 alphanumeric characters, parentheses (()), square brackets
+    ([]), spaces ( ), periods (.), slashes (/), dashes (-), single quotes ('), at-signs (@), or
+    underscores(_)" (``InvalidAMIName.Malformed`` otherwise)."""
+    return 3 <= len(name) <= 128 and IMAGE_NAME_CHARS.issuperset(name)
+
+
+@cache
+def instance_types() -> frozenset[str]:
+    """The instance types of botocore's EC2 model (``InstanceType``), loaded on first use."""
+    from botocore.session import get_session
+
+    model = get_session().get_service_model("ec2")
+    values: list[str] = getattr(model.shape_for("InstanceType"), "enum", [])
+    return frozenset(values)
 
 
 def owner_alias_for(account_id: str) -> str | None:
@@ -107,6 +149,9 @@ def image_devices(
         return INSTANCE_STORE_ROOT_DEVICE_NAME, _INSTANCE_STORE_DEVICES
     if not snapshot_ids:
         raise SeedError("an EBS-backed image needs at least one snapshot")
+    if len(snapshot_ids) > MAX_IMAGE_SNAPSHOTS:
+        raise SeedError(f"an image maps at most {MAX_IMAGE_SNAPSHOTS} snapshots here, "
+                        f"got {len(snapshot_ids)}")
     return ROOT_DEVICE_NAME, tuple(
         BlockDevice(device_name(i), sid, volume_size) for i, sid in enumerate(snapshot_ids)
     )

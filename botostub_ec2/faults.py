@@ -26,14 +26,16 @@ How a fault surfaces depends on the stub's mode (see ``docs/ecosystem.md``):
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ReadTimeoutError
 
 from .errors import ConfigurationError, ServiceError
+from .forking import fork_safe
 
 if TYPE_CHECKING:
     from .handlers import OperationCall
@@ -135,9 +137,12 @@ def make_error(
         raise ConfigurationError(f"error must be an error code or a ServiceError, got {error!r}")
     table = EC2_FAULTS if service in ("ec2", "*") else GENERIC_FAULTS
     known_status, known_message = table.get(error, (400, f"{error} (injected by botostub_ec2)"))
-    if status is not None and not 300 <= status <= 599:
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)
+                               or not 300 <= status <= 599):
         raise ConfigurationError(
-            f"status: an error answer needs an HTTP status from 300 to 599, got {status}")
+            f"status: an error answer needs an HTTP status from 300 to 599, got {status!r}")
+    if message is not None and not isinstance(message, str):
+        raise ConfigurationError(f"message must be a string, got {message!r}")
     if message == "":
         # AWS always sends one, and botocore parses an empty <Message/> as None.
         raise ConfigurationError("message must not be empty")
@@ -146,6 +151,28 @@ def make_error(
         message if message is not None else known_message,
         status if status is not None else known_status,
     )
+
+
+def check_target(service: object, operation: object,
+                 answered: Collection[tuple[str, str]], stub: object) -> None:
+    """``inject``'s ``service`` and ``operation``: names (or ``"*"``) of something ``stub``
+    answers (``answered``: its ``(service, operation)`` pairs), else nothing could ever match."""
+    if not isinstance(service, str) or not service:
+        raise ConfigurationError(
+            f"service must be a boto3 service name such as 'ec2', or '*', got {service!r}")
+    if not isinstance(operation, str) or not operation:
+        raise ConfigurationError(f"operation must be an operation name such as "
+                                 f"'DescribeImages', or '*', got {operation!r}")
+    if service == "*" and operation == "*":
+        return
+    if not any((service in ("*", s)) and (operation in ("*", o)) for s, o in answered):
+        if operation == "*":
+            raise ConfigurationError(
+                f"service: {stub!r} answers no operation of {service!r}: there is nothing to "
+                f"inject into (add a handler first)")
+        raise ConfigurationError(
+            f"operation: {stub!r} does not answer {service}.{operation}: there is nothing to "
+            f"inject into (add a handler first)")
 
 
 def new_fault(
@@ -164,7 +191,7 @@ def new_fault(
         raise ConfigurationError(
             f"times must be at least 1 (or None for every call), got {times!r}")
     if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not (
-            latency < float("inf")):
+            math.isfinite(latency)):
         raise ConfigurationError(f"latency must be a number of seconds, got {latency!r}")
     if latency < 0:
         raise ConfigurationError(f"latency must not be negative, got {latency!r}")
@@ -179,11 +206,12 @@ def new_fault(
 class FaultList:
     """The faults armed on one stub, consumed under a lock (calls may come from many threads)."""
 
-    __slots__ = ("_faults", "_lock", "armed")
+    __slots__ = ("__weakref__", "_faults", "_lock", "armed")
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         #: Whether any fault may still apply (read on every call: a plain attribute).
         self.armed = False
 

@@ -24,6 +24,7 @@ from typing import Any
 from botocore.credentials import Credentials, EnvProvider
 from botocore.exceptions import NoCredentialsError
 
+from .forking import fork_safe
 from .patches import Patch, PatchSet, function_wrapper
 
 
@@ -43,6 +44,7 @@ class DeferredCredentials(Credentials):
         self._resolve = resolve
         self._environment = tuple(environment)
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         self._resolved: Credentials | None = None
         self._done = False
 

@@ -7,6 +7,7 @@ every body it returns is checked against the output shape.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -15,6 +16,7 @@ from botocore.exceptions import UnknownServiceError
 from botocore.model import OperationModel, OperationNotFoundError
 
 from .errors import ConfigurationError, HandlerNotFoundError
+from .forking import fork_safe
 from .handlers import Handler, OperationCall, OperationSpec
 from .operations import load_all
 
@@ -76,7 +78,7 @@ def custom_spec(
 
     if not callable(handler):
         raise ConfigurationError(f"handler must be callable, got {handler!r}")
-    model = operation_model(service, operation)
+    model = checked_model(service, operation, write=write, validate=validate)
     protocol = wire.protocol_of(model.service_model)
     if protocol not in wire.SUPPORTED_PROTOCOLS:
         raise ConfigurationError(
@@ -85,6 +87,22 @@ def custom_spec(
             f"let such calls pass with passthrough=True (to moto, for example)")
     answer: Handler = ValidatedHandler(handler, model) if validate else handler
     return OperationSpec(service, operation, answer, write)
+
+
+def checked_model(service: object, operation: object, *, write: object,
+                  validate: object) -> OperationModel:
+    """The model of the operation a custom handler is added for, after checking the arguments
+    of :meth:`Ec2Stub.add_handler` (:class:`ConfigurationError` naming the wrong one)."""
+    if not isinstance(service, str) or not service:
+        raise ConfigurationError(
+            f"service must be a boto3 service name such as 'ssm', got {service!r}")
+    if not isinstance(operation, str) or not operation:
+        raise ConfigurationError(
+            f"operation must be an operation name such as 'GetParameter', got {operation!r}")
+    for name, value in (("write", write), ("validate", validate)):
+        if not isinstance(value, bool):
+            raise ConfigurationError(f"{name} must be True or False, got {value!r}")
+    return operation_model(service, operation)
 
 
 class ValidatedHandler:
@@ -105,6 +123,7 @@ class ValidatedHandler:
 
 
 _models_lock = threading.Lock()
+fork_safe(sys.modules[__name__], "_models_lock")
 _model_session: Any = None
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import sys
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, cast
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore import UNSIGNED
 
 from .errors import ActivationError, TargetError
+from .forking import fork_safe
 from .guard import NETWORK_GUARD
 from .model_cache import MODEL_SHARING
 from .patches import Patch, PatchSet
@@ -63,6 +65,7 @@ _IDS = {
 }
 
 _lock = threading.RLock()
+fork_safe(sys.modules[__name__], "_lock")
 #: Process-wide activation stack, innermost last.
 _process_stack: list[Ec2Stub] = []
 #: Emitters whose binding process-wide activation created (unbound when it ends).
@@ -153,7 +156,7 @@ def emitter_of(target: Any) -> BaseEventHooks:
     if hasattr(target, "get_component"):
         return target.get_component("event_emitter")  # type: ignore[no-any-return]
     raise TargetError(
-        f"cannot attach to {target!r}: expected a boto3 or botocore Session, a client, "
+        f"target: cannot attach to {target!r}: expected a boto3 or botocore Session, a client, "
         f"or a resource"
     )
 

@@ -110,6 +110,12 @@ def new_request_id() -> str:
     return "%s%012x" % (_request_prefix, next(_request_counter))  # noqa: UP031 (fastest form)
 
 
+def _after_fork_in_child() -> None:
+    # Parent and child must not draw the same resource ids (they may share an SQLite state).
+    _rng.seed(os.urandom(16))
+    _reset_request_ids()
+
+
 _reset_request_ids()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_request_ids)
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -17,12 +17,15 @@ them. Patched through :data:`MODEL_SHARING` (see :mod:`botostub_ec2.patches`).
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
+from .forking import fork_safe
 from .patches import Patch, PatchSet, function_wrapper
 
 _lock = threading.RLock()
+fork_safe(sys.modules[__name__], "_lock")
 _files: dict[str, Any] = {}
 _listings: dict[tuple[Any, ...], Any] = {}
 # id(service description) -> (description kept alive so the id stays unique, methods)

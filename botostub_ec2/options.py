@@ -17,8 +17,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
+from typing import Any
 
 from .errors import ConfigurationError
 
@@ -52,12 +53,49 @@ class LifecycleOptions:
     tag_rules_take_precedence: bool = True
 
     def __setattr__(self, name: str, value: object) -> None:
-        # Checked on every assignment, so a typo fails where it is made, not in a later call.
-        if name == "restored_image_state" and value not in RESTORED_IMAGE_STATES:
+        # Checked on every assignment (the constructor's too), so a wrong value or a misspelt
+        # option fails where it is made, not in a later call.
+        check = _CHECKS.get(name)
+        if check is None:
             raise ConfigurationError(
-                f"restored_image_state must be one of {RESTORED_IMAGE_STATES}, got {value!r}"
-            )
+                f"{name}: no such option; LifecycleOptions has {sorted(_CHECKS)}")
+        check(name, value)
         super().__setattr__(name, value)
+
+
+def _text(name: str, value: Any) -> None:
+    # Shown as Image.DeregistrationProtection / the Return of DisableImageDeregistrationProtection:
+    # an empty string would read back as nothing at all.
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{name} must be a non-empty string (it may contain "
+                                 f"{{until}}), got {value!r}")
+
+
+def _delay(name: str, value: Any) -> None:
+    if not isinstance(value, timedelta):
+        raise ConfigurationError(f"{name} must be a timedelta (timedelta(minutes=30)), "
+                                 f"got {value!r}")
+    if value < timedelta(0):
+        raise ConfigurationError(f"{name} must not be negative, got {value!r}")
+
+
+def _restored_state(name: str, value: Any) -> None:
+    if value not in RESTORED_IMAGE_STATES:
+        raise ConfigurationError(f"{name} must be one of {RESTORED_IMAGE_STATES}, got {value!r}")
+
+
+def _flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be True or False, got {value!r}")
+
+
+_KIND_CHECKS = {str: _text, timedelta: _delay, bool: _flag}
+#: The check of each option, by name (every field of :class:`LifecycleOptions`).
+_CHECKS = {
+    field.name: _restored_state if field.name == "restored_image_state"
+    else _KIND_CHECKS[type(field.default)]
+    for field in fields(LifecycleOptions)
+}
 
 
 #: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" as the EC2 FAQ documents it

@@ -32,11 +32,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ActivationError
+from .forking import fork_safe
 
 log = logging.getLogger("botostub_ec2")
 
 #: The lock every patch set takes (re-entered when an import hook fires while a set is applied).
 _lock = threading.RLock()
+fork_safe(sys.modules[__name__], "_lock")
 _hooked_modules: set[str] = set()
 _sets: list[PatchSet] = []
 

@@ -119,19 +119,34 @@ def _stub_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def _seed(stub: Ec2Stub, request: pytest.FixtureRequest) -> list[ImageRecord]:
+    """Seed what the ``ec2_images`` markers ask for; a spec that is not a name, a dict of
+    ``add_image`` arguments or a count raises :class:`~botostub_ec2.errors.SeedError` (checked for
+    every spec before any image is seeded)."""
+    import inspect
+
+    from botostub_ec2.errors import SeedError
+
+    specs = [spec for marker in request.node.iter_markers("ec2_images") for spec in marker.args]
+    arguments = set(inspect.signature(stub.add_image).parameters)
+    for spec in specs:
+        if isinstance(spec, bool) or not isinstance(spec, (int, str, dict)):
+            raise SeedError(f"ec2_images takes names, dicts of add_image() arguments, or a count, "
+                            f"got {spec!r}")
+        if isinstance(spec, int) and spec < 0:
+            raise SeedError(f"ec2_images: a count of images is 0 or more, got {spec!r}")
+        if isinstance(spec, dict):
+            for key in spec:
+                if key not in arguments:
+                    raise SeedError(f"ec2_images: add_image() has no argument {key!r} "
+                                    f"(in {spec!r})")
     seeded: list[ImageRecord] = []
-    for marker in request.node.iter_markers("ec2_images"):
-        for spec in marker.args:
-            if isinstance(spec, bool):
-                raise TypeError("ec2_images takes names, dicts, or an int")
-            if isinstance(spec, int):
-                seeded.extend(stub.add_image(f"image-{i}") for i in range(spec))
-            elif isinstance(spec, str):
-                seeded.append(stub.add_image(spec))
-            elif isinstance(spec, dict):
-                seeded.append(stub.add_image(**spec))
-            else:
-                raise TypeError(f"ec2_images: cannot seed an image from {spec!r}")
+    for spec in specs:
+        if isinstance(spec, int):
+            seeded.extend(stub.add_image(f"image-{i}") for i in range(spec))
+        elif isinstance(spec, str):
+            seeded.append(stub.add_image(spec))
+        else:
+            seeded.append(stub.add_image(**spec))
     return seeded
 
 

@@ -49,9 +49,16 @@ def as_principal(value: Any, name: str = "principal") -> Principal:
         raise ConfigurationError(f"{name}: {exc}") from None
 
 
+def _not_a_class(value: Any, name: str, example: str) -> None:
+    if isinstance(value, type):
+        raise ConfigurationError(f"{name} must be an instance, got the class {value.__name__} "
+                                 f"(pass {example})")
+
+
 def check_backend(value: Any) -> StateBackend:
     if value is None:
         return MemoryBackend()
+    _not_a_class(value, "backend", "MemoryBackend() or SqliteBackend(path)")
     if not callable(getattr(value, "transaction", None)):
         hint = " (for a file, pass SqliteBackend(path))" if isinstance(value, (str, os.PathLike)) \
             else ""
@@ -62,10 +69,17 @@ def check_backend(value: Any) -> StateBackend:
 def check_clock(value: Any) -> Clock:
     if value is None:
         return Clock()
+    _not_a_class(value, "clock", "Clock()")
     if not callable(getattr(value, "now", None)) or not callable(
             getattr(value, "timestamp", None)):
         raise ConfigurationError(f"clock must be a Clock (now() and timestamp()), got {value!r}")
     return value  # type: ignore[no-any-return]
+
+
+def check_evaluator(value: Any) -> Any:
+    """``evaluator``: an evaluator, a callable, or None (turned into one by the environment)."""
+    _not_a_class(value, "evaluator", f"{getattr(value, '__name__', 'Evaluator')}(...)")
+    return value
 
 
 def check_flag(value: Any, name: str) -> bool:
@@ -110,7 +124,8 @@ class StubSettings:
             share_models = _env_flag("BOTOSTUB_EC2_SHARE_MODELS", True)
         self.share_models = check_flag(share_models, "share_models")
         try:
-            self.env = CallEnvironment(check_clock(clock), evaluator, LifecycleOptions(), owner)
+            self.env = CallEnvironment(check_clock(clock), check_evaluator(evaluator),
+                                       LifecycleOptions(), owner)
         except TypeError as exc:
             raise ConfigurationError(f"evaluator: {exc}") from None
 

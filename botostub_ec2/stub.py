@@ -24,8 +24,9 @@ from .checkpoints import Checkpoint, CheckpointError, CopyCheckpoints
 from .clock import Clock
 from .engine import Engine
 from .errors import ConfigurationError, ResponseValidationError, ServiceError
-from .faults import Fault, FaultList, new_fault
-from .handler_table import HandlerTable, custom_spec
+from .faults import Fault, FaultList, check_target, new_fault
+from .forking import fork_safe
+from .handler_table import HandlerTable, checked_model, custom_spec
 from .handlers import OperationCall
 from .models import Call
 from .options import AccountLimits, LifecycleOptions
@@ -39,6 +40,7 @@ from .settings import (
     check_account_id,
     check_backend,
     check_clock,
+    check_evaluator,
     check_flag,
     check_principals,
     check_region,
@@ -139,6 +141,7 @@ class Ec2Stub(Seeding, Inspection):
             self.responder = FastResponder(self._settings, self._handlers, self._engine,
                                            self._faults)
         self._lock = threading.Lock()
+        fork_safe(self, "_lock")
         self._depth = 0
         self._copy_checkpoints: dict[int, CopyCheckpoints] = {}
 
@@ -202,7 +205,7 @@ class Ec2Stub(Seeding, Inspection):
     @evaluator.setter
     def evaluator(self, value: EvaluatorLike | None) -> None:
         try:
-            self._settings.env.set_evaluator(value)
+            self._settings.env.set_evaluator(check_evaluator(value))
         except TypeError as exc:
             raise ConfigurationError(f"evaluator: {exc}") from None
 
@@ -346,6 +349,7 @@ class Ec2Stub(Seeding, Inspection):
             def groups(call):
                 return {"AutoScalingGroups": []}
         """
+        checked_model(service, operation, write=write, validate=validate)  # fail here, not later
 
         def register(fn: CustomHandler) -> CustomHandler:
             self.add_handler(service, operation, fn, write=write, validate=validate)
@@ -388,10 +392,7 @@ class Ec2Stub(Seeding, Inspection):
         shorter than it ends in ``ReadTimeoutError``). An injected error answers instead of the
         operation, so it changes no state. Details: :mod:`botostub_ec2.faults`.
         """
-        if operation != "*" and service != "*" and (service, operation) not in self._handlers:
-            raise ConfigurationError(
-                f"operation: {self!r} does not answer {service}.{operation}: there is nothing to "
-                f"inject into (add a handler first)")
+        check_target(service, operation, self._handlers.table, self)
         fault = new_fault(service, operation, error, status=status, message=message,
                           times=times, latency=latency, when=when)
         self._faults.add(fault)
@@ -419,6 +420,9 @@ class Ec2Stub(Seeding, Inspection):
 
     def restore(self, checkpoint: Checkpoint) -> None:
         """Put the backend state back as it was at ``checkpoint`` (see :meth:`checkpoint`)."""
+        if not isinstance(checkpoint, Checkpoint):
+            raise ConfigurationError(f"checkpoint must be a Checkpoint that stub.checkpoint() "
+                                     f"returned, got {checkpoint!r}")
         if checkpoint.backend is not self.backend:
             raise CheckpointError(f"{checkpoint!r} belongs to another backend than {self!r}'s")
         checkpoint.restore()

@@ -58,7 +58,7 @@ def test_time_machine_moves_the_stub_clock():
     with time_machine.travel(T0, tick=False) as traveller:
         stub = Ec2Stub()
         assert stub.clock.now() == T0
-        assert stub.add_image("x").creation_date == T0
+        assert stub.add_image("web").creation_date == T0
         image_id = _protected_with_cooldown(stub)
         assert _deregister(stub, image_id) == "OperationNotPermitted"
         traveller.shift(timedelta(hours=24, seconds=1))

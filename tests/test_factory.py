@@ -102,11 +102,11 @@ def test_seeding_validates_with_the_factory_values() -> None:
     stub = Ec2Stub()
     for state in IMAGE_STATES:
         assert stub.add_image(state=state).state == state
-    with pytest.raises(SeedError, match="state must be one of"):
+    with pytest.raises(SeedError, match=r"add_image\(state=\.\.\.\): must be one of"):
         stub.add_image(state="gone")
     for state in INSTANCE_STATES:
         stub.add_instance("ami-00000000", state=state)
-    with pytest.raises(SeedError, match="not an instance state"):
+    with pytest.raises(SeedError, match=r"add_instance\(state=\.\.\.\): must be one of"):
         stub.add_instance("ami-00000000", state="sleeping")
     for value in PROTECTION_VALUES:
         assert stub.add_image(deregistration_protection=value).deregistration_protection == value

@@ -132,8 +132,8 @@ def test_unavailable_and_auth_failure() -> None:
 
 def test_skipped_and_missing_permission_results() -> None:
     stub = Ec2Stub()
-    first = stub.add_image("a", snapshots=3)
-    stub.add_image("b", snapshot_ids=[first.snapshot_ids[1]])
+    first = stub.add_image("img-a", snapshots=3)
+    stub.add_image("img-b", snapshot_ids=[first.snapshot_ids[1]])
     stub.evaluator = lambda request: not request.resource.endswith(first.snapshot_ids[2])
     parsed = assert_equivalent(stub, "deregister_image",
                                {"ImageId": first.image_id, "DeleteAssociatedSnapshots": True})

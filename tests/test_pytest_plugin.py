@@ -15,14 +15,14 @@ def test_fixtures_and_markers(pytester: pytest.Pytester) -> None:
         def test_fixture_is_active_and_isolated(ec2_stub):
             assert isinstance(ec2_stub, Ec2Stub) and ec2_stub.active
             assert ec2_stub.images() == []
-            ec2_stub.add_image("leaks?")
+            ec2_stub.add_image("leaks")
 
         def test_second_test_sees_fresh_state(ec2_stub):
             assert ec2_stub.images() == []
 
-        @pytest.mark.ec2_images("web-1", {"name": "db", "tags": {"team": "db"}}, 2)
+        @pytest.mark.ec2_images("web-1", {"name": "db-1", "tags": {"team": "db"}}, 2)
         def test_seeding_marker(ec2_images, ec2_client, ec2_stub):
-            assert [i.name for i in ec2_images] == ["web-1", "db", "image-0", "image-1"]
+            assert [i.name for i in ec2_images] == ["web-1", "db-1", "image-0", "image-1"]
             ec2_client.deregister_image(ImageId=ec2_images[1].image_id)
             assert ec2_stub.image(ec2_images[1].image_id).state == "deregistered"
 

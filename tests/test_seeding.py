@@ -61,15 +61,15 @@ def test_seed_fields():
 
 def test_creation_date_accepts_iso_strings_and_naive_datetimes():
     stub = Ec2Stub()
-    a = stub.add_image("a", creation_date="2024-05-01T10:00:00Z")
-    b = stub.add_image("b", creation_date=datetime(2024, 5, 1, 10))
+    a = stub.add_image("img-a", creation_date="2024-05-01T10:00:00Z")
+    b = stub.add_image("img-b", creation_date=datetime(2024, 5, 1, 10))
     assert a.creation_date == b.creation_date == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
 
 
 def test_shared_snapshot_ids():
     stub = Ec2Stub()
-    first = stub.add_image("a", snapshots=2)
-    second = stub.add_image("b", snapshot_ids=[first.snapshot_ids[0], "snap-0123456789abcdef0"])
+    first = stub.add_image("img-a", snapshots=2)
+    second = stub.add_image("img-b", snapshot_ids=[first.snapshot_ids[0], "snap-0123456789abcdef0"])
     assert second.snapshot_ids == [first.snapshot_ids[0], "snap-0123456789abcdef0"]
     assert stub.snapshot("snap-0123456789abcdef0") is not None
     assert len(stub.snapshots()) == 3
@@ -98,10 +98,12 @@ def test_add_snapshot():
     assert stub.snapshot(snapshot.snapshot_id) == snapshot
 
 
+# The messages name the argument as "add_image(<argument>=...)" since every seeding argument is
+# checked (tests/adversarial/test_seeding_arguments.py has the full table).
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"state": "gone"}, "state must be one of"),
+    ({"state": "gone"}, r"add_image\(state=\.\.\.\): must be one of"),
     ({"root_device_type": "floppy"}, "root_device_type"),
-    ({"image_id": "img-1"}, "start with 'ami-'"),
+    ({"image_id": "img-1"}, r"must be an image id: 'ami-'"),
     ({"root_device_type": "instance-store", "snapshot_ids": ["snap-1"]}, "no EBS snapshots"),
     ({"snapshots": 0}, "at least one snapshot"),
     ({"deregistration_protection": "maybe"}, "deregistration_protection"),
@@ -109,15 +111,15 @@ def test_add_snapshot():
 def test_bad_seeds_are_rejected(kwargs, message):
     stub = Ec2Stub()
     with pytest.raises(SeedError, match=message):
-        stub.add_image("x", **kwargs)
+        stub.add_image("xyz", **kwargs)
     assert stub.images() == [] and stub.snapshots() == []
 
 
 def test_duplicate_ids_are_rejected_without_partial_state():
     stub = Ec2Stub()
-    image = stub.add_image("a", image_id="ami-0123456789abcdef0")
+    image = stub.add_image("img-a", image_id="ami-0123456789abcdef0")
     with pytest.raises(SeedError, match="already exists"):
-        stub.add_image("b", image_id=image.image_id)
+        stub.add_image("img-b", image_id=image.image_id)
     assert stub.images() == [image]
     assert len(stub.snapshots()) == 1
 

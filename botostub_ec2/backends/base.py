@@ -116,5 +116,12 @@ class BackendSchemaError(BackendError):
     """A state database was written by another (or no) version of botostub_ec2."""
 
 
+class ReadOnlyStateError(BackendError):
+    """The state cannot be written: SQLite found the file or its directory read-only when the
+    backend opened it (the message says what SQLite said), or the backend was opened with
+    ``read_only=True`` and a write transaction (seeding, a call that changes state, a checkpoint)
+    was asked for."""
+
+
 class BackendBusyError(BackendError, TimeoutError):
     """The state database stayed locked by other writers for longer than the backend's timeout."""

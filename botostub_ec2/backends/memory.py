@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
+from ..forking import after_fork_in_child
 from ..models import INDEXES
 from .base import (
     BackendClosedError,
@@ -29,6 +30,12 @@ class MemoryBackend:
 
     Transactions write in place and remember the previous version of every record they touch;
     an exception in the ``with`` block puts those versions back, so a failed call changes nothing.
+    A nested transaction that ends well hands what it remembers to the one around it (whose
+    rollback then undoes it too, like an SQLite savepoint).
+
+    After ``os.fork()``, if another thread of the parent was inside a transaction, the child
+    undoes that transaction (it sees the state as of the last commit) and gets a new lock; the
+    forking thread's own transaction goes on in the child (``docs/fidelity/backends.md``).
 
     Usage::
 
@@ -47,6 +54,9 @@ class MemoryBackend:
         self._built_plans: dict[type[Any], _Plan] = {}
         self._checkpoints: dict[tuple[str, int, int], tuple[Any, Any]] = {}
         self._checkpoint_seq = 0
+        #: The transactions open on the thread holding the lock, outermost first.
+        self._open: list[_MemoryTransaction] = []
+        after_fork_in_child(self, MemoryBackend._after_fork_in_child)
 
     def transaction(self, *, write: bool = True) -> _MemoryTransaction:
         if self._closed:
@@ -55,6 +65,28 @@ class MemoryBackend:
         tx = _new_transaction(_MemoryTransaction)
         tx._backend, tx._write, tx._undo = self, write, None
         return tx
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: if a thread that does not exist here held the lock, undo what its
+        transactions wrote (innermost first) and take a new lock."""
+        lock = self._lock
+        if lock._is_owned():  # type: ignore[attr-defined]
+            return  # the forking thread's own transaction goes on in the child
+        if lock.acquire(False):
+            lock.release()
+            return
+        if self._open:
+            for tx in reversed(self._open):
+                if tx._undo:
+                    tx._rollback()
+                tx._undo = None
+        else:
+            # Checkpoint, restore or clear in flight (or a transaction entering or leaving):
+            # the tables are whole, the indexes may not be; they are rebuilt on first use.
+            self._indexes = {}
+            self._built_plans = {}
+        self._open = []
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         with self._lock:
@@ -249,9 +281,11 @@ class _MemoryTransaction:
         self._undo: dict[tuple[type[Any], str, str], Any] | None = None
 
     def __enter__(self) -> _MemoryTransaction:
-        lock = self._backend._lock
+        backend = self._backend
+        lock = backend._lock
         if not lock.acquire(False):
             acquire(lock)  # contended: without a convoy (backends/locking.py)
+        backend._open.append(self)
         return self
 
     def __exit__(
@@ -260,12 +294,21 @@ class _MemoryTransaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        backend = self._backend
         try:
             if exc_type is not None and self._undo:
                 self._rollback()
+            elif self._undo and len(backend._open) > 1:
+                # Nested and done: the outer transaction now answers for these writes too.
+                outer = backend._open[-2]
+                if outer._undo is None:
+                    outer._undo = {}
+                for slot, previous in self._undo.items():
+                    outer._undo.setdefault(slot, previous)
         finally:
             self._undo = None
-            self._backend._lock.release()
+            backend._open.pop()
+            backend._lock.release()
 
     def _rollback(self) -> None:
         backend = self._backend

@@ -45,7 +45,9 @@ import weakref
 from collections.abc import Hashable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
+from .. import forking
 from .._version import __version__
 from ..errors import ConfigurationError
 from ..models import INDEXES, Index
@@ -54,6 +56,7 @@ from .base import (
     BackendClosedError,
     BackendError,
     BackendSchemaError,
+    ReadOnlyStateError,
     ReadOnlyTransactionError,
     UnknownCheckpointError,
     UnknownIndexError,
@@ -127,6 +130,9 @@ _TRIGGER_NAMES = ("records_insert", "records_update", "records_delete", "entries
 MIGRATIONS: dict[int, Any] = {}
 
 _BUSY_WORDS = ("locked", "busy")
+#: In a process forked while a thread of its parent was writing to these files (real paths):
+#: SQLite's in-process lock state says the parent's connection holds the write lock, forever.
+_FORKED_WHILE_WRITING: set[str] = set()
 _CHUNK = 5000
 #: put_many drops the lookup indexes below and rebuilds them at its end (sorting once beats
 #: millions of random inserts) when the state holds fewer records than this: rebuilding is cheap
@@ -208,6 +214,18 @@ class SqliteBackend:
         :class:`~botostub_ec2.backends.base.BackendBusyError` is raised.
     :param durable: ``True`` syncs every commit to disk (``synchronous=FULL``), surviving power
         loss; the default (``NORMAL``) survives a crash of any process, which is what tests need.
+    :param read_only: open an existing state file for reading only (SQLite's ``mode=ro``), for
+        a file or directory this process may not write. Read transactions work (inspection,
+        describe calls); a write transaction, hence seeding, a call that changes state, a
+        checkpoint or ``clear()``, raises
+        :class:`~botostub_ec2.backends.base.ReadOnlyStateError`. Nothing is written to the file
+        (no migration either). In a directory where SQLite cannot create the ``-shm`` file, the
+        file is read as immutable: changes others make while it is open are not seen.
+
+    Opening a file SQLite cannot write without ``read_only=True`` raises
+    :class:`~botostub_ec2.backends.base.ReadOnlyStateError`, saying what SQLite said; other
+    failures name their cause too (locked: ``BackendBusyError``; permission denied, disk I/O:
+    ``BackendError``; not a state database, damaged: ``BackendSchemaError``).
 
     A backend object may be pickled (for :mod:`multiprocessing`): the copy reopens the same file.
 
@@ -220,16 +238,36 @@ class SqliteBackend:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, timeout: float = 60.0, durable: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 60.0,
+        durable: bool = False,
+        read_only: bool = False,
     ) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+            raise ConfigurationError(f"path must be a file path (str or pathlib.Path), "
+                                     f"got {path!r}")
         self.path = os.fspath(path)
-        if self.path == ":memory:" or self.path.startswith("file:"):
+        if self.path in ("", ":memory:") or self.path.startswith("file:"):
             raise ConfigurationError(
-                "SqliteBackend needs a file path (every thread opens its own connection); "
+                "path: SqliteBackend needs a file path (every thread opens its own connection); "
                 "use MemoryBackend for state that lives in memory"
             )
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
+                0 <= timeout < float("inf")):
+            raise ConfigurationError(
+                f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        if not isinstance(durable, bool):
+            raise ConfigurationError(f"durable must be True or False, got {durable!r}")
+        if not isinstance(read_only, bool):
+            raise ConfigurationError(f"read_only must be True or False, got {read_only!r}")
         self.timeout = timeout
         self.durable = durable
+        #: Opened with ``read_only=True``: write transactions are refused.
+        self.read_only = read_only
+        # Read-only, in a directory where SQLite cannot create the -shm file: ``immutable=1``.
+        self._immutable = False
         self._local = threading.local()
         self._write_gate = threading.Lock()
         self._registry_lock = threading.Lock()
@@ -238,30 +276,43 @@ class SqliteBackend:
         #: ``(kind id, region) -> slot id``; slots are never deleted, so this never goes stale.
         self._slots: dict[tuple[int, str], int] = {}
         self._closed = False
+        forking.keep_in_child(self, _parent_connections)
+        forking.after_fork_in_child(self, _after_fork_in_child)
         self._open_database()
 
     def __repr__(self) -> str:
-        return f"SqliteBackend({self.path!r})"
+        return f"SqliteBackend({self.path!r}{', read_only=True' if self.read_only else ''})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_reopen, (self.path, self.timeout, self.durable))
+        return (_reopen, (self.path, self.timeout, self.durable, self.read_only))
 
     # -- connections ------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        target, uri = self.path, False
+        if self.read_only:
+            target = f"file:{quote(os.path.abspath(self.path))}?mode=ro"
+            target += "&immutable=1" if self._immutable else ""
+            uri = True
         try:
             conn = sqlite3.connect(
-                self.path,
+                target,
                 timeout=0.05,  # SQLite's own short wait; the retry loop below does the rest
                 isolation_level=None,
                 check_same_thread=False,
                 cached_statements=256,
+                uri=uri,
             )
         except sqlite3.Error as exc:
-            raise BackendError(f"cannot open the state database {self.path!r}: {exc}") from exc
-        conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
-        conn.execute("PRAGMA cache_size=-32768")
-        conn.execute("PRAGMA temp_store=MEMORY")
+            raise open_error(self.path, exc, self.read_only, self.timeout) from exc
+        try:
+            if not self.read_only:
+                conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            conn.execute("PRAGMA cache_size=-32768")
+            conn.execute("PRAGMA temp_store=MEMORY")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _connection(self) -> _Connection:
@@ -298,88 +349,64 @@ class SqliteBackend:
 
     def _open_database(self) -> None:
         try:
+            if self.read_only:
+                self._open_read_only()
+                return
             conn = self._connection().conn
-            self._set_wal(conn)
+            _set_wal(conn, self.path, self.timeout)
             _run_when_free(conn, "BEGIN IMMEDIATE", self.path, self.timeout)
             try:
-                self._check_schema(conn)
+                _check_schema(conn, self.path)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             _run_when_free(conn, "COMMIT", self.path, self.timeout)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
+            # Say what SQLite said: a read-only or locked file is not a foreign one.
             self.close()
-            raise BackendSchemaError(
-                f"{self.path!r} is not a botostub_ec2 state database (SQLite says: {exc})"
-            ) from exc
+            raise open_error(self.path, exc, self.read_only, self.timeout) from exc
         except BaseException:
             self.close()
             raise
 
-    def _set_wal(self, conn: sqlite3.Connection) -> None:
-        deadline = time.monotonic() + self.timeout
-        while True:
+    def _open_read_only(self) -> None:
+        """Check an existing state file without writing anything to it."""
+        if not os.path.exists(self.path):
+            raise BackendError(
+                f"the state database {self.path!r} does not exist (read_only=True opens an "
+                f"existing file; without it, SqliteBackend creates one)")
+        for immutable in (False, True):
+            self._immutable = immutable
+            holder = None
             try:
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                break
+                holder = self._connection()
+                conn = holder.conn
+                _run_when_free(conn, "BEGIN", self.path, self.timeout, probe=False)
+                try:
+                    tables = {row[0] for row in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                    _stored_version(conn, self.path, tables, True)
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                return
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
+                # A WAL file opened with mode=ro needs its -shm file; where SQLite can create
+                # neither it nor the -wal file (a read-only directory), read it as immutable,
+                # which ignores any -wal file: only when there is none with changes in it.
+                wal = self.path + "-wal"
+                if immutable or "readonly" not in str(exc).lower() or (
+                        os.path.exists(wal) and os.path.getsize(wal) > 0):
                     raise
-                time.sleep(0.001 + random.random() * 0.005)
-        if str(mode).lower() != "wal":
-            raise BackendError(f"{self.path!r}: SQLite refused WAL journaling (got {mode!r})")
+                if holder is not None:
+                    self._forget_connection(holder)
 
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
-        tables = {row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            for statement in _statements(_SCHEMA):
-                conn.execute(statement)
-            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
-                ("format", FORMAT),
-                ("schema_version", str(SCHEMA_VERSION)),
-                ("created_by", _library_version()),
-            ])
-            return
-        if "meta" not in tables:
-            raise BackendSchemaError(
-                f"{self.path!r} is an SQLite database but not a botostub_ec2 state database "
-                f"(it has no 'meta' table); point SqliteBackend at a new or botostub_ec2 file"
-            )
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("format") != FORMAT:
-            raise BackendSchemaError(
-                f"{self.path!r} is not a botostub_ec2 state database (format "
-                f"{meta.get('format')!r}, expected {FORMAT!r})"
-            )
-        raw = meta.get("schema_version", "")
-        if not raw.isdigit():
-            raise BackendSchemaError(
-                f"{self.path!r} has an unreadable schema version {raw!r}; it was not written by "
-                f"botostub_ec2, or was damaged"
-            )
-        version = int(raw)
-        if version > SCHEMA_VERSION:
-            raise BackendSchemaError(
-                f"{self.path!r} was written by a newer botostub_ec2 ({meta.get('created_by')}, "
-                f"schema {version}); this version ({_library_version()}) reads schema "
-                f"{SCHEMA_VERSION} and older. Upgrade botostub_ec2, or use another file."
-            )
-        while version < SCHEMA_VERSION:
-            migrate = MIGRATIONS.get(version)
-            if migrate is None:
-                raise BackendSchemaError(
-                    f"{self.path!r} uses schema {version}, which this version of botostub_ec2 "
-                    f"cannot migrate (it reads schema {SCHEMA_VERSION}); export it with the "
-                    f"version that wrote it (botostub_ec2.inventory) and import it here"
-                )
-            migrate(conn)
-            version += 1
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
-        conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_by', ?)",
-            (_library_version(),),
-        )
+    def _forget_connection(self, holder: _Connection) -> None:
+        with self._registry_lock:
+            self._connections.discard(holder)
+        with contextlib.suppress(sqlite3.Error):
+            holder.conn.close()
+        self._local = threading.local()
 
     # -- kinds, indexes and slots (called with a transaction open) --------------------------
 
@@ -501,6 +528,8 @@ class SqliteBackend:
         """
         if self._closed:
             raise BackendClosedError(f"{self!r} is closed")
+        if write and (self.read_only or _FORKED_WHILE_WRITING):
+            _check_writable(self)
         return _SqliteTransaction(self, write)
 
     # -- checkpoints (SupportsCheckpoint) ---------------------------------------------------
@@ -518,34 +547,7 @@ class SqliteBackend:
     def restore_state(self, token: Hashable) -> None:
         checkpoint_id = _checkpoint_id(token)
         with self.transaction() as tx:
-            conn = tx._conn
-            row = conn.execute(
-                "SELECT seq FROM checkpoints WHERE id = ?", (checkpoint_id,)).fetchone()
-            if row is None:
-                raise UnknownCheckpointError(f"no checkpoint {token!r} in {self.path!r} "
-                                             f"(restored past, or discarded)")
-            seq = row[0]
-            changes = conn.execute(
-                "SELECT tbl, op, row, a, b, c, d FROM undo WHERE seq > ? ORDER BY seq",
-                (seq,)).fetchall()
-            # The first change of each row after the checkpoint holds the row as it was then.
-            first: dict[tuple[int, int], tuple[Any, ...]] = {}
-            for change in changes:
-                first.setdefault((change[0], change[2]), change)
-            for table, columns in ((0, "(id, slot, key, data)"),
-                                   (1, "(id, idx, slot, value, record)")):
-                name = "records" if table == 0 else "entries"
-                olds = [c for (t, _), c in first.items() if t == table]
-                conn.executemany(f"DELETE FROM {name} WHERE id = ?", [(c[2],) for c in olds])
-                width = 3 if table == 0 else 4
-                conn.executemany(
-                    f"INSERT INTO {name} {columns} VALUES ({', '.join('?' * (width + 1))})",
-                    [(c[2], *c[3:3 + width]) for c in olds if c[1] != 0],
-                )
-            conn.executemany("UPDATE indexes SET valid = ? WHERE id = ?",
-                             [(c[3], c[2]) for (t, _), c in first.items() if t == 2])
-            conn.execute("DELETE FROM undo WHERE seq > ?", (seq,))
-            conn.execute("DELETE FROM checkpoints WHERE id > ?", (checkpoint_id,))
+            _undo_to(tx._conn, checkpoint_id, token, self.path)
             tx._holder.forget()  # rows rewritten behind the cache
 
     def discard_state(self, token: Hashable) -> None:
@@ -581,6 +583,162 @@ class SqliteBackend:
             return _integrity_problems(self, tx._conn)
 
 
+def _set_wal(conn: sqlite3.Connection, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            break
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.001 + random.random() * 0.005)
+    if str(mode).lower() != "wal":
+        raise BackendError(f"{path!r}: SQLite refused WAL journaling (got {mode!r})")
+
+
+def _check_schema(conn: sqlite3.Connection, path: str) -> None:
+    """Create the schema in an empty file, or check (and migrate) an existing state file."""
+    tables = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        for statement in _statements(_SCHEMA):
+            conn.execute(statement)
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+            ("format", FORMAT),
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("created_by", _library_version()),
+        ])
+        return
+    version = _stored_version(conn, path, tables, False)
+    while version < SCHEMA_VERSION:
+        migrate = MIGRATIONS.get(version)
+        if migrate is None:
+            raise BackendSchemaError(
+                f"{path!r} uses schema {version}, which this version of botostub_ec2 "
+                f"cannot migrate (it reads schema {SCHEMA_VERSION}); export it with the "
+                f"version that wrote it (botostub_ec2.inventory) and import it here"
+            )
+        migrate(conn)
+        version += 1
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_by', ?)",
+        (_library_version(),),
+    )
+
+
+def _stored_version(
+    conn: sqlite3.Connection, path: str, tables: set[str], read_only: bool
+) -> int:
+    """The schema version of an existing state file, after checking it is one (read-only
+    opens stop here: they neither create nor migrate)."""
+    if not tables:
+        raise BackendSchemaError(
+            f"{path!r} is empty: there is no state to read (open it without "
+            f"read_only=True to create one)")
+    if "meta" not in tables:
+        raise BackendSchemaError(
+            f"{path!r} is an SQLite database but not a botostub_ec2 state database "
+            f"(it has no 'meta' table); point SqliteBackend at a new or botostub_ec2 file"
+        )
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("format") != FORMAT:
+        raise BackendSchemaError(
+            f"{path!r} is not a botostub_ec2 state database (format "
+            f"{meta.get('format')!r}, expected {FORMAT!r})"
+        )
+    raw = meta.get("schema_version", "")
+    if not raw.isdigit():
+        raise BackendSchemaError(
+            f"{path!r} has an unreadable schema version {raw!r}; it was not written by "
+            f"botostub_ec2, or was damaged"
+        )
+    version = int(raw)
+    if version > SCHEMA_VERSION:
+        raise BackendSchemaError(
+            f"{path!r} was written by a newer botostub_ec2 ({meta.get('created_by')}, "
+            f"schema {version}); this version ({_library_version()}) reads schema "
+            f"{SCHEMA_VERSION} and older. Upgrade botostub_ec2, or use another file."
+        )
+    if read_only and version < SCHEMA_VERSION:
+        raise BackendSchemaError(
+            f"{path!r} uses schema {version}; this version of botostub_ec2 reads schema "
+            f"{SCHEMA_VERSION} and migrates older files when it opens them for writing: "
+            f"open it without read_only=True once (or with the version that wrote it)")
+    return version
+
+
+def _undo_to(conn: sqlite3.Connection, checkpoint_id: int, token: Hashable, path: str) -> None:
+    """Put every row changed since checkpoint ``checkpoint_id`` back (inside a transaction)."""
+    row = conn.execute(
+        "SELECT seq FROM checkpoints WHERE id = ?", (checkpoint_id,)).fetchone()
+    if row is None:
+        raise UnknownCheckpointError(f"no checkpoint {token!r} in {path!r} "
+                                     f"(restored past, or discarded)")
+    seq = row[0]
+    changes = conn.execute(
+        "SELECT tbl, op, row, a, b, c, d FROM undo WHERE seq > ? ORDER BY seq",
+        (seq,)).fetchall()
+    # The first change of each row after the checkpoint holds the row as it was then.
+    first: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for change in changes:
+        first.setdefault((change[0], change[2]), change)
+    for table, columns in ((0, "(id, slot, key, data)"),
+                           (1, "(id, idx, slot, value, record)")):
+        name = "records" if table == 0 else "entries"
+        olds = [c for (t, _), c in first.items() if t == table]
+        conn.executemany(f"DELETE FROM {name} WHERE id = ?", [(c[2],) for c in olds])
+        width = 3 if table == 0 else 4
+        conn.executemany(
+            f"INSERT INTO {name} {columns} VALUES ({', '.join('?' * (width + 1))})",
+            [(c[2], *c[3:3 + width]) for c in olds if c[1] != 0],
+        )
+    conn.executemany("UPDATE indexes SET valid = ? WHERE id = ?",
+                     [(c[3], c[2]) for (t, _), c in first.items() if t == 2])
+    conn.execute("DELETE FROM undo WHERE seq > ?", (seq,))
+    conn.execute("DELETE FROM checkpoints WHERE id > ?", (checkpoint_id,))
+
+
+def _parent_connections(backend: SqliteBackend) -> list[Any]:
+    """Before a fork: the connections the child must keep alive and never use (see
+    :mod:`botostub_ec2.forking`)."""
+    for _ in range(10):
+        try:
+            return list(backend._connections)
+        except RuntimeError:  # another thread opened one meanwhile
+            continue
+    return []
+
+
+def _after_fork_in_child(backend: SqliteBackend) -> None:
+    """In a forked child: the parent's connections stay unused (the child opens its own on
+    first use, ``_Connection.pid``); locks other threads held are new; ids cached from a
+    transaction in flight in the parent are read again."""
+    if backend._write_gate.locked():
+        # A write transaction was open (or opening) on one of the parent's connections.
+        _FORKED_WHILE_WRITING.add(os.path.realpath(backend.path))
+    backend._write_gate = forking.fresh(backend._write_gate)
+    backend._registry_lock = forking.fresh(backend._registry_lock)
+    backend._connections = weakref.WeakSet()
+    backend._forget_ids()
+
+
+def _check_writable(backend: SqliteBackend) -> None:
+    """Raise why ``backend`` opens no write transaction (read-only, or forked mid-write)."""
+    if backend.read_only:
+        raise ReadOnlyStateError(
+            f"{backend!r} was opened with read_only=True: it reads the state but opens no "
+            f"write transaction (seeding, calls that change state, checkpoints, clear())")
+    if os.path.realpath(backend.path) in _FORKED_WHILE_WRITING:
+        raise BackendError(
+            f"{backend!r}: this process was forked while a thread of its parent was writing to "
+            f"this state database; SQLite's lock, copied into this process, can never be "
+            f"released here, so this process can read the state but not write it. Fork "
+            f"while no write transaction is open, or start workers with multiprocessing's "
+            f"'spawn' or 'forkserver' method")
+
+
 def _integrity_problems(backend: SqliteBackend, conn: sqlite3.Connection) -> list[str]:
     """SQLite's own integrity check, then every index entry against the records it indexes."""
     problems: list[str] = []
@@ -612,8 +770,11 @@ def _integrity_problems(backend: SqliteBackend, conn: sqlite3.Connection) -> lis
     return problems
 
 
-def _run_when_free(conn: sqlite3.Connection, sql: str, path: str, timeout: float) -> None:
-    """Run ``sql`` (BEGIN/COMMIT), waiting while other connections hold the lock."""
+def _run_when_free(
+    conn: sqlite3.Connection, sql: str, path: str, timeout: float, probe: bool = True
+) -> None:
+    """Run ``sql`` (BEGIN/COMMIT), waiting while other connections hold the lock; after a
+    ``BEGIN``, a first read takes the snapshot (``probe``: of the ``meta`` table)."""
     deadline = 0.0
     delay = 0.0002
     while True:
@@ -622,7 +783,8 @@ def _run_when_free(conn: sqlite3.Connection, sql: str, path: str, timeout: float
             if sql == "BEGIN":
                 try:
                     # Take the read snapshot now, while a busy database can be waited for.
-                    conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone()
+                    conn.execute("SELECT 1 FROM meta LIMIT 1" if probe else
+                                 "SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
@@ -661,8 +823,70 @@ def _checkpoint_id(token: Hashable) -> int:
     raise UnknownCheckpointError(f"{token!r} is not a SqliteBackend checkpoint")
 
 
-def _reopen(path: str, timeout: float, durable: bool) -> SqliteBackend:
-    return SqliteBackend(path, timeout=timeout, durable=durable)
+def _reopen(path: str, timeout: float, durable: bool, read_only: bool = False) -> SqliteBackend:
+    return SqliteBackend(path, timeout=timeout, durable=durable, read_only=read_only)
+
+
+def open_error(path: str, exc: sqlite3.Error, read_only: bool, timeout: float) -> BackendError:
+    """The library error for ``exc``, raised while opening ``path``: what SQLite said, and what
+    it means (read-only, locked, permission denied, disk I/O, not a state database...)."""
+    text = str(exc)
+    name = getattr(exc, "sqlite_errorname", None) or ""  # Python 3.11+
+    said = f"SQLite says: {text}" + (f" [{name}]" if name else "")
+    lower = text.lower()
+    if name.startswith("SQLITE_READONLY") or "readonly" in lower or "read-only" in lower:
+        where = ("its directory is read-only for this process" if name ==
+                 "SQLITE_READONLY_DIRECTORY" else
+                 "the file or its directory is read-only for this process")
+        return ReadOnlyStateError(
+            f"cannot write the state database {path!r}: {where} (a WAL database also needs to "
+            f"create {os.path.basename(path)}-wal and -shm next to it); {said}. The file was not "
+            f"changed. Read it with SqliteBackend(path, read_only=True), or make the file and its "
+            f"directory writable")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or _is_busy_text(lower):
+        return BackendBusyError(
+            f"the state database {path!r} stayed locked by another connection or process for "
+            f"{timeout:g} s (SqliteBackend(timeout=...) sets the limit); {said}")
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in lower:
+        return BackendSchemaError(
+            f"{path!r} is damaged: SQLite cannot read it ({said}); it is no usable botostub_ec2 "
+            f"state database (the sqlite3 shell's .recover may save its rows)")
+    if name == "SQLITE_NOTADB" or "not a database" in lower:
+        return BackendSchemaError(f"{path!r} is not a botostub_ec2 state database ({said})")
+    if name.startswith("SQLITE_IOERR") or "disk i/o" in lower:
+        return BackendError(
+            f"cannot use the state database {path!r}: the operating system reported an I/O "
+            f"error ({said}); is the disk failing, the file on a network file system, or was it "
+            f"removed or truncated while open?")
+    if name == "SQLITE_FULL" or "disk is full" in lower:
+        return BackendError(f"cannot write the state database {path!r}: the disk is full "
+                            f"({said})")
+    return BackendError(f"cannot open the state database {path!r}: "
+                        f"{_why_unopenable(path, read_only)} ({said})")
+
+
+def _is_busy_text(lower: str) -> bool:
+    return any(word in lower for word in _BUSY_WORDS)
+
+
+def _why_unopenable(path: str, read_only: bool) -> str:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"its directory {folder!r} does not exist"
+    if os.path.exists(path):
+        if not os.access(path, os.R_OK):
+            return "permission denied: this process may not read the file"
+        if not read_only and not os.access(path, os.W_OK):
+            return "permission denied: this process may not write the file"
+        wal, shm = path + "-wal", path + "-shm"
+        if read_only and os.path.exists(wal) and os.path.getsize(wal) > 0 and not (
+                os.path.exists(shm)):
+            return ("its -wal file holds changes SQLite reads only with a -shm file, which "
+                    "cannot be created here; open it once where its directory is writable")
+        return "SQLite could not open the file"
+    if not read_only and not os.access(folder, os.W_OK):
+        return f"permission denied: this process may not create a file in {folder!r}"
+    return "SQLite could not open or create the file"
 
 
 def _library_version() -> str:
@@ -725,6 +949,15 @@ class _SqliteTransaction:
     ) -> None:
         holder, conn = self._holder, self._conn
         self._cache = {}  # used after it ended, a transaction must not reach the shared cache
+        if holder.pid != forking.pid:
+            # Opened before os.fork(): the connection is the parent's, which ends the
+            # transaction; the child must not touch it (nor release the gate: it is a new one).
+            if exc_type is None:
+                raise BackendError(
+                    "this transaction was opened before os.fork(), in the parent process: a "
+                    "forked child can neither commit nor roll it back (the parent does); open a "
+                    "new transaction in the child")
+            return
         if not self._outer:
             holder.depth -= 1
             if exc_type is not None:

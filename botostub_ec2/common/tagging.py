@@ -26,7 +26,8 @@ from ..models import EMPTY_TAGS, AccountTagsRecord, ImageRecord
 
 #: EC2's per-resource limit on user tags ("Each resource can have a maximum of 50 tags").
 MAX_TAGS_PER_RESOURCE = 50
-#: Longest tag key and value, in characters (EC2 User Guide, tag restrictions).
+#: Longest tag key and value, in characters (EC2 User Guide, tag restrictions: 128 and 256; the
+#: API reference's ``Tag.Key`` says 127). The tag operations and seeding both check them.
 MAX_TAG_KEY_LENGTH = 128
 MAX_TAG_VALUE_LENGTH = 256
 

@@ -39,14 +39,15 @@ class ActivationError(BotostubError, RuntimeError):
     """A stub was stopped more often than started, or detached from something never attached."""
 
 
-class TargetError(BotostubError, TypeError):
-    """``attach`` / ``detach`` / ``stub_for`` got something that is not a boto3 or botocore
-    session, client or resource."""
-
-
 class ConfigurationError(BotostubError, ValueError):
     """An argument given to the library (``Ec2Stub(...)``, ``inject``, ``add_handler``, lifecycle
     options) is invalid; the message names the argument."""
+
+
+class TargetError(ConfigurationError, TypeError):
+    """``attach`` / ``detach`` / ``stub_for`` got something that is not a boto3 or botocore
+    session, client or resource (a :class:`ConfigurationError`, and the ``TypeError`` raised
+    before)."""
 
 
 class ArgumentTypeError(BotostubError, TypeError):

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 import threading
 from types import ModuleType
 
+from ..forking import fork_safe
 from ..handlers import REGISTRY, OperationCall, OperationSpec, operation
 
 #: Every operation family the library ships, by module name (the modules of this package, listed
@@ -26,6 +28,7 @@ FAMILIES: tuple[str, ...] = tuple(
 )
 
 _lock = threading.Lock()
+fork_safe(sys.modules[__name__], "_lock")
 _loaded = False
 
 

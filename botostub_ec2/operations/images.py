@@ -5,7 +5,6 @@ The image checks other families share (``find_image``, ``authorize_image``...) a
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +28,7 @@ from ..factory import (
     INSTANCE_STORE_ROOT_DEVICE_NAME,
     copied_snapshot,
     image_snapshot,
+    is_image_name,
 )
 from ..handlers import OperationCall, operation
 from ..ids import new_resource_id, normalize_image_id, normalize_instance_id
@@ -230,12 +230,9 @@ def describe_images(call: OperationCall) -> dict[str, Any]:
 
 # -- RegisterImage, CreateImage, CopyImage --------------------------------------------------------
 
-_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "()[] ./-'@_")
-
-
 def check_image_name(call: OperationCall, name: str, owner_id: str) -> None:
     """Name syntax (``InvalidAMIName.Malformed``) and uniqueness per owner and region."""
-    if not 3 <= len(name) <= 128 or not _NAME_CHARS.issuperset(name):
+    if not is_image_name(name):
         raise Ec2Errors.malformed_image_name()
     for image in call.tx.find(ImageRecord, call.region, "name", name):
         if image.owner_id == owner_id and image.state != "deregistered":

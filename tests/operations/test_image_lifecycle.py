@@ -351,7 +351,7 @@ def test_disable_and_enable_are_idempotent(ec2_stub: Ec2Stub, ec2: Any) -> None:
     disabled = ec2_stub.add_image(name="off", state="disabled")
     assert body(ec2.disable_image(ImageId=disabled.image_id)) == {"Return": True}
     assert ec2_stub.image(disabled.image_id) == disabled
-    available = ec2_stub.add_image(name="on")
+    available = ec2_stub.add_image(name="enabled")
     assert body(ec2.enable_image(ImageId=available.image_id)) == {"Return": True}
     assert ec2_stub.image(available.image_id) == available
 

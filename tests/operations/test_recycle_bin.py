@@ -88,10 +88,10 @@ def test_without_a_rule_the_image_is_gone_for_good(ec2_stub: Ec2Stub, ec2: Any) 
 
 def test_tag_level_rule_matches_any_one_pair(ec2_stub: Ec2Stub, ec2: Any, rbin: Any) -> None:
     make_rule(rbin, ResourceTags=tags(("env", "prod"), ("keep", "yes")))
-    by_env = ec2_stub.add_image(name="a", tags={"env": "prod"})
-    by_keep = ec2_stub.add_image(name="b", tags={"keep": "yes", "env": "dev"})
-    other_value = ec2_stub.add_image(name="c", tags={"env": "dev"})
-    untagged = ec2_stub.add_image(name="d")
+    by_env = ec2_stub.add_image(name="img-a", tags={"env": "prod"})
+    by_keep = ec2_stub.add_image(name="img-b", tags={"keep": "yes", "env": "dev"})
+    other_value = ec2_stub.add_image(name="img-c", tags={"env": "dev"})
+    untagged = ec2_stub.add_image(name="img-d")
     for image in (by_env, by_keep, other_value, untagged):
         ec2.deregister_image(ImageId=image.image_id)
     assert [i["ImageId"] for i in binned_images(ec2)] == [by_env.image_id, by_keep.image_id]
@@ -101,8 +101,8 @@ def test_tag_level_rule_without_value_matches_the_key(
     ec2_stub: Ec2Stub, ec2: Any, rbin: Any
 ) -> None:
     make_rule(rbin, ResourceTags=[{"ResourceTagKey": "backup"}])
-    tagged = ec2_stub.add_image(name="a", tags={"backup": "anything"})
-    untagged = ec2_stub.add_image(name="b")
+    tagged = ec2_stub.add_image(name="img-a", tags={"backup": "anything"})
+    untagged = ec2_stub.add_image(name="img-b")
     ec2.deregister_image(ImageId=tagged.image_id)
     ec2.deregister_image(ImageId=untagged.image_id)
     assert [i["ImageId"] for i in binned_images(ec2)] == [tagged.image_id]
