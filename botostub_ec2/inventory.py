@@ -56,6 +56,7 @@ from .models import (
     SnapshotRecord,
 )
 from .shapes import image_to_api, reservations_to_api, snapshot_to_api
+from .text import storable_tags, storable_text
 
 _DEFAULT_IP = InstanceRecord._field_defaults["private_ip_address"]
 #: ``StateTransitionReason`` of a terminated instance: ``User initiated (2024-01-15 10:23:45 GMT)``.
@@ -95,9 +96,14 @@ def _tags(item: Mapping[str, Any], where: str) -> Mapping[str, str]:
     if not tags:
         return EMPTY_TAGS
     try:
-        return FrozenMapping({tag["Key"]: tag.get("Value", "") for tag in tags})
+        return FrozenMapping(storable_tags({tag["Key"]: tag.get("Value", "") for tag in tags}))
     except (TypeError, KeyError) as exc:
         raise InventoryError(f"{where}: Tags must be a list of {{Key, Value}}") from exc
+
+
+def _text(value: Any) -> Any:
+    """Text as the emulator stores it (characters XML cannot carry become U+FFFD)."""
+    return storable_text(value) if isinstance(value, str) else value
 
 
 def _require(item: Mapping[str, Any], name: str, prefix: str, where: str) -> str:
@@ -162,9 +168,9 @@ def image_from_api(
         image_id=image_id,
         region=region,
         owner_id=_owner(item, "OwnerId", account_id, where),
-        name=item.get("Name", ""),
+        name=_text(item.get("Name", "")),
         state=item.get("State", "available"),
-        description=item.get("Description"),
+        description=_text(item.get("Description")),
         public=bool(item.get("Public", False)),
         root_device_type=item.get("RootDeviceType", "ebs"),
         root_device_name=item.get("RootDeviceName", ROOT_DEVICE_NAME),
@@ -205,7 +211,7 @@ def snapshot_from_api(
         volume_id=item.get("VolumeId", PLACEHOLDER_VOLUME),
         volume_size=int(item.get("VolumeSize", DEFAULT_VOLUME_SIZE)),
         state=item.get("State", "completed"),
-        description=item.get("Description", ""),
+        description=_text(item.get("Description", "")),
         start_time=_time(item.get("StartTime"), where),
         encrypted=bool(item.get("Encrypted", False)),
         tags=_tags(item, where),

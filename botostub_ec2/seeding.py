@@ -46,6 +46,7 @@ from .models import (
     freeze_tags,
 )
 from .settings import check_account_id, check_region
+from .text import storable_tags, storable_text
 
 if TYPE_CHECKING:
     from .backends import StateBackend
@@ -213,21 +214,14 @@ class _Arguments:
             if len(text) > MAX_TAG_VALUE_LENGTH:
                 self.fail(argument, f"tag values have at most {MAX_TAG_VALUE_LENGTH} characters "
                                     f"(tag {key!r})", text)
-            _stored_text(self.method, argument, key)
-            _stored_text(self.method, argument, text)
-        return freeze_tags(value)
+        return freeze_tags(storable_tags(value))
 
 
 def _stored_text(method: str, argument: str, value: str) -> str:
-    """The one place seeded text passes before it is stored: names, descriptions, tag keys and
-    tag values.
-
-    TODO(stored-text boundary): the branch handling control characters in stored text provides
-    the function that checks the *content* of such text (characters XML cannot carry). Call it
-    here, once it is merged, raising ``SeedError(f"{method}({argument}=...): ...")``. Seeding
-    deliberately has no control-character rule of its own.
-    """
-    return value
+    """Seeded text as the API stores it: characters XML 1.0 cannot carry become U+FFFD, the rule
+    :mod:`botostub_ec2.text` applies at the engine for every call (tags go through
+    :func:`~botostub_ec2.text.storable_tags` the same way)."""
+    return storable_text(value)
 
 
 class _StubState:
@@ -302,7 +296,7 @@ class Seeding(_StubState):
         created = check.time("creation_date", creation_date) if creation_date is not None \
             else None
         if description is not None:
-            check.text("description", description, MAX_DESCRIPTION_LENGTH)
+            description = check.text("description", description, MAX_DESCRIPTION_LENGTH)
         if not isinstance(deregistration_protection, bool) and (
                 not isinstance(deregistration_protection, str)
                 or deregistration_protection not in PROTECTION_VALUES):
@@ -401,7 +395,7 @@ class Seeding(_StubState):
         owner_id = check.account("owner_id", owner_id) if owner_id is not None \
             else self.account_id
         check.volume_size("volume_size", volume_size)
-        check.text("description", description, MAX_DESCRIPTION_LENGTH)
+        description = check.text("description", description, MAX_DESCRIPTION_LENGTH)
         frozen_tags = check.tags("tags", tags)
         check.choice("state", state, SNAPSHOT_STATES)
         started = check.time("start_time", start_time) if start_time is not None \

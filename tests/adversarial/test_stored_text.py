@@ -145,3 +145,25 @@ def test_rest_json_services_keep_the_text(boto3_session: boto3.Session) -> None:
                             RetentionPeriod={"RetentionPeriodValue": 1,
                                              "RetentionPeriodUnit": "DAYS"})
     assert rbin.get_rule(Identifier=rule["Identifier"])["Description"] == "a\x01b"
+
+
+def test_seeded_and_imported_text_follows_the_same_rule() -> None:
+    from botostub_ec2 import Ec2Stub, inventory
+
+    stub = Ec2Stub()
+    image = stub.add_image("web", description="a\x01b", tags={"k": "v\x00"})
+    snapshot = stub.add_snapshot(description="x\x02")
+    report = inventory.load(stub, {"Images": [{
+        "ImageId": "ami-0123456789abcdef0", "OwnerId": stub.account_id, "Name": "imported",
+        "Description": "d\x03", "Tags": [{"Key": "t", "Value": "\x04"}]}]})
+    assert report.images == 1
+    assert image.description == "a\ufffdb" and image.tags == {"k": "v\ufffd"}
+    assert snapshot.description == "x\ufffd"
+    imported = stub.image("ami-0123456789abcdef0")
+    assert imported is not None
+    assert imported.description == "d\ufffd" and imported.tags == {"t": "\ufffd"}
+    with stub:
+        client = boto3.client("ec2", region_name="us-east-1")
+        client.describe_images(Owners=["self"])  # strict: botocore must parse what is answered
+        client.describe_snapshots(OwnerIds=["self"])
+        client.describe_tags()
