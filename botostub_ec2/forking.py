@@ -73,9 +73,18 @@ def fresh(lock: Any) -> Any:
     return threading.RLock() if isinstance(lock, _RLOCK) else threading.Lock()
 
 
+def _snapshot(registry: weakref.WeakKeyDictionary[Any, Any]) -> list[tuple[Any, Any]]:
+    for _ in range(100):
+        try:
+            return list(registry.items())
+        except RuntimeError:  # another thread registered an owner meanwhile: look again
+            continue
+    return []
+
+
 def _before() -> None:
     kept: list[Any] = []
-    for owner, collect in list(_collectors.items()):
+    for owner, collect in _snapshot(_collectors):
         kept.extend(collect(owner))
     _pending[:] = kept
 
@@ -89,12 +98,12 @@ def _after_in_child() -> None:
     pid = os.getpid()
     _keep.extend(_pending)
     _pending.clear()
-    for owner, names in list(_owners.items()):
+    for owner, names in _snapshot(_owners):
         for name in names:
             lock = getattr(owner, name, None)
             if lock is not None:
                 setattr(owner, name, fresh(lock))
-    for owner, hook in list(_hooks.items()):
+    for owner, hook in _snapshot(_hooks):
         hook(owner)
 
 
